@@ -1,0 +1,63 @@
+"""The errors a user can meet. The core raises them; the CLI prints them and exits with code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the user's input: where it is (file, line, key) and what is wrong.
+
+    ``file`` is shown relative to the project when possible; ``line`` is 1-based or ``None`` when
+    unknown; ``key`` is a dotted path such as ``indicators.x.targets[0].value``.
+    """
+
+    message: str
+    file: Path | None = None
+    line: int | None = None
+    key: str | None = None
+
+    def where(self) -> str:
+        """Return ``file:line: key`` (the parts that are known), or an empty string."""
+        parts = []
+        if self.file is not None:
+            location = str(self.file)
+            if self.line is not None:
+                location += f":{self.line}"
+            parts.append(location)
+        if self.key:
+            parts.append(self.key)
+        return ": ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+
+class KpiError(Exception):
+    """A user error: bad input, bad data, or a request the tool refuses. Never a bug.
+
+    Carries one or more ``Problem`` and an optional ``hint`` saying what to do about it.
+    """
+
+    def __init__(self, problems: Problem | Iterable[Problem], hint: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        self.hint = hint
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def fail(
+    message: str,
+    *,
+    file: Path | None = None,
+    line: int | None = None,
+    key: str | None = None,
+    hint: str | None = None,
+) -> KpiError:
+    """Build a ``KpiError`` with a single problem (``raise fail(...)``)."""
+    return KpiError(Problem(message, file, line, key), hint)

@@ -1,0 +1,215 @@
+"""Pydantic models of the files: ``targets.toml`` and ``observations/<indicator>.toml``.
+
+Every model is frozen and forbids unknown keys. Validation is strict (a year is an integer, a
+value a finite number, never a string) because the files are written by people and scripts that
+should learn about a mistake rather than have it guessed away. Checks that span several fields or
+files (bounds, unique ids, duplicate years) live in ``kpi.validate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+
+
+def is_identifier(text: str) -> bool:
+    """True when ``text`` is a safe indicator or target id: ``^[a-z][a-z0-9_]{0,63}$``."""
+    return IDENTIFIER_PATTERN.fullmatch(text) is not None
+
+
+def _check_identifier(text: str) -> str:
+    if not is_identifier(text):
+        raise ValueError(
+            "must start with a lowercase letter and use only a-z, 0-9 and _ (at most 64 characters)"
+        )
+    return text
+
+
+Identifier = Annotated[str, AfterValidator(_check_identifier)]
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
+FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
+Text = Annotated[str, Field(min_length=1)]
+Comparator = Literal[">=", ">", "<=", "<"]
+ObservationStatus = Literal["A", "E", "P", "F"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ProjectInfo(_Strict):
+    """The ``[project]`` table."""
+
+    name: Text
+    name_vi: Text | None = None
+
+
+class AssessmentSettings(_Strict):
+    """The ``[assessment]`` table: trend window length (years) and status thresholds on R."""
+
+    trend_years: Annotated[int, Field(ge=1, le=50)] = 5
+    on_track: Annotated[FiniteNumber, Field(gt=0)] = 0.95
+    at_risk: Annotated[FiniteNumber, Field(ge=0)] = 0.60
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AssessmentSettings:
+        if self.at_risk > self.on_track:
+            raise ValueError("at_risk must not be greater than on_track")
+        return self
+
+
+class Baseline(_Strict):
+    """A target's reference point: the planned path starts here."""
+
+    year: Year
+    value: FiniteNumber
+
+
+class LevelTarget(_Strict):
+    """Reach ``value`` (compared with ``comparator``) by ``year``."""
+
+    id: Identifier
+    name: Text | None = None
+    name_vi: Text | None = None
+    comparator: Comparator
+    value: FiniteNumber
+    year: Year
+    baseline: Baseline | None = None
+    method: Literal["compound", "linear"] = "compound"
+    source: Text | None = None
+
+    @model_validator(mode="after")
+    def _baseline_before_target(self) -> LevelTarget:
+        if self.baseline is not None and self.baseline.year >= self.year:
+            raise ValueError("baseline.year must be before the target year")
+        return self
+
+
+class RateTarget(_Strict):
+    """Average at least ``low`` percent a year (ideally no more than ``high``) over start..end."""
+
+    id: Identifier
+    name: Text | None = None
+    name_vi: Text | None = None
+    low: Annotated[FiniteNumber, Field(gt=-100)]
+    high: Annotated[FiniteNumber, Field(gt=-100)] | None = None
+    start: Year
+    end: Year
+    average: Literal["compound", "arithmetic"] = "compound"
+    source: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RateTarget:
+        if self.high is not None and self.high < self.low:
+            raise ValueError("high must not be below low")
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class _IndicatorBase(_Strict):
+    name: Text
+    name_vi: Text | None = None
+    unit: Text
+    bounds: Annotated[list[FiniteNumber], Field(min_length=2, max_length=2)] | None = None
+    owner: Text | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> _IndicatorBase:
+        if self.bounds is not None and self.bounds[0] >= self.bounds[1]:
+            raise ValueError("bounds must be [lower, upper] with lower < upper")
+        return self
+
+
+class LevelIndicator(_IndicatorBase):
+    """A quantity observed each year (a share, an index)."""
+
+    kind: Literal["level"]
+    targets: Annotated[tuple[LevelTarget, ...], Field(strict=False)] = ()
+
+
+class RateIndicator(_IndicatorBase):
+    """A yearly rate of change, in percent."""
+
+    kind: Literal["rate"]
+    targets: Annotated[tuple[RateTarget, ...], Field(strict=False)] = ()
+
+
+Indicator = Annotated[LevelIndicator | RateIndicator, Field(discriminator="kind")]
+Target = LevelTarget | RateTarget
+
+
+class TargetsFile(_Strict):
+    """The whole of ``targets.toml``."""
+
+    project: ProjectInfo
+    assessment: AssessmentSettings = AssessmentSettings()
+    indicators: dict[Identifier, Indicator] = {}
+
+
+class Revision(_Strict):
+    """An observation's earlier fields, kept when ``--replace`` changed it on ``replaced``."""
+
+    value: FiniteNumber
+    status: ObservationStatus = "A"
+    series_break: bool = False
+    source: Text
+    url: Text | None = None
+    note: Text | None = None
+    replaced: dt.date
+
+
+class Observation(_Strict):
+    """One year's value of an indicator, with its SDMX status and source."""
+
+    year: Year
+    value: FiniteNumber
+    status: ObservationStatus = "A"
+    series_break: bool = False
+    source: Text
+    url: Text | None = None
+    note: Text | None = None
+    revisions: Annotated[tuple[Revision, ...], Field(strict=False)] = ()
+
+    def same_fields(self, other: Observation) -> bool:
+        """True when both carry the same value, flags, source, url and note (revisions aside)."""
+        return self.model_dump(exclude={"revisions"}) == other.model_dump(exclude={"revisions"})
+
+
+class ObservationsFile(_Strict):
+    """The whole of ``observations/<indicator>.toml``."""
+
+    observations: Annotated[tuple[Observation, ...], Field(strict=False)] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded, validated project: its definitions and each indicator's observations by year.
+
+    ``observations`` has an entry for every indicator (possibly empty), sorted by year.
+    """
+
+    root: Path
+    definition: TargetsFile
+    observations: Mapping[str, tuple[Observation, ...]]
+
+    @property
+    def name(self) -> str:
+        """The project's display name."""
+        return self.definition.project.name
+
+    @property
+    def indicators(self) -> Mapping[str, LevelIndicator | RateIndicator]:
+        """Indicators by id, in file order."""
+        return self.definition.indicators

@@ -1,0 +1,379 @@
+"""Read and write a project's files: ``targets.toml`` and ``observations/<indicator>.toml``.
+
+Reading validates everything once and reports every problem with its file, line and key.
+Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``) and happens under
+an exclusive lock on ``targets.toml``, so concurrent writers never lose an update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kpi.errors import KpiError, Problem, fail
+from kpi.locate import KeyPath, LineIndex, dotted_key
+from kpi.model import (
+    Observation,
+    ObservationsFile,
+    Project,
+    RateIndicator,
+    Revision,
+    TargetsFile,
+    is_identifier,
+)
+from kpi.validate import check_definitions, check_observations
+
+TARGETS_FILE = "targets.toml"
+OBSERVATIONS_DIR = "observations"
+PROJECT_ENV = "KPI_PROJECT"
+
+
+def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path:
+    """Return the project folder: ``explicit``, else ``$KPI_PROJECT``, else the nearest folder
+    from ``cwd`` upwards that holds a ``targets.toml``. Raises ``KpiError`` when there is none."""
+    chosen = explicit if explicit is not None else environ.get(PROJECT_ENV) or None
+    if chosen is not None:
+        root = Path(chosen)
+        if not (root / TARGETS_FILE).is_file():
+            origin = "--project" if explicit is not None else PROJECT_ENV
+            raise fail(
+                f"no {TARGETS_FILE} in {root} (given by {origin})",
+                hint="point --project at a folder with a targets.toml, or create one with `kpi init`",
+            )
+        return root
+    for folder in (cwd, *cwd.parents):
+        if (folder / TARGETS_FILE).is_file():
+            return folder
+    raise fail(
+        f"no {TARGETS_FILE} found in {cwd} or any folder above it",
+        hint="run kpi inside a project, pass --project DIR, set KPI_PROJECT, or run `kpi init DIR`",
+    )
+
+
+@dataclass
+class _Document:
+    """One TOML file read from disk; the line index is built only when a problem needs it."""
+
+    path: Path
+    display: Path
+    text: str
+    _index: LineIndex | None = None
+
+    def problem(self, path: KeyPath, message: str) -> Problem:
+        if self._index is None:
+            self._index = LineIndex(self.text)
+        return Problem(message, self.display, self._index.line_of(path), dotted_key(path) or None)
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _read_toml(path: Path, display: Path) -> tuple[_Document | None, Any, list[Problem]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        return None, None, [Problem("is not UTF-8 text", display, line)]
+    except OSError as error:
+        return None, None, [Problem(f"cannot be read: {error.strerror}", display)]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = _TOML_POSITION.search(str(error))
+        message = _TOML_POSITION.sub("", str(error)).strip()
+        line = int(match.group(1)) if match else None
+        return None, None, [Problem(f"is not valid TOML: {message}", display, line)]
+    except RecursionError:
+        return None, None, [Problem("is not valid TOML: nested too deeply", display)]
+    return _Document(path, display, text), data, []
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"])
+    if kind.startswith("value_error"):
+        message = message.removeprefix("Value error, ")
+    if kind == "literal_error":
+        message = message.replace("Input should be", "must be")
+    return message
+
+
+def _validation_problems(document: _Document, error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = list(item["loc"])
+        # Drop the discriminator tag Pydantic inserts after an indicator's id.
+        if len(loc) >= 3 and loc[0] == "indicators" and loc[2] in ("level", "rate"):
+            del loc[2]
+        message = _describe(item)
+        if loc and loc[-1] == "[key]":
+            loc.pop()
+            message = "is not a valid identifier: " + message
+        problems.append(document.problem(tuple(loc), message))
+    return problems
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return path.relative_to(root)
+    except ValueError:
+        return path
+
+
+def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
+    """Read and validate every file of the project at ``root``.
+
+    Returns the project (``None`` when ``targets.toml`` itself is unusable) and every problem
+    found, each naming its file (relative to ``root``), line and key. Never raises for bad data.
+    """
+    problems: list[Problem] = []
+    targets_path = root / TARGETS_FILE
+    document, data, found = _read_toml(targets_path, Path(TARGETS_FILE))
+    problems += found
+    if document is None:
+        return None, problems
+    try:
+        definition = TargetsFile.model_validate(data)
+    except ValidationError as error:
+        return None, problems + _validation_problems(document, error)
+    problems += [document.problem(path, message) for path, message in check_definitions(definition)]
+
+    observations: dict[str, tuple[Observation, ...]] = {key: () for key in definition.indicators}
+    folder = root / OBSERVATIONS_DIR
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    for path in files:
+        display = _relative(path, root)
+        indicator_id = path.stem
+        if not is_identifier(indicator_id) or indicator_id not in definition.indicators:
+            problems.append(
+                Problem(f"no indicator {indicator_id!r} is defined in {TARGETS_FILE}", display)
+            )
+            continue
+        obs_document, obs_data, found = _read_toml(path, display)
+        problems += found
+        if obs_document is None:
+            continue
+        try:
+            parsed = ObservationsFile.model_validate(obs_data)
+        except ValidationError as error:
+            problems += _validation_problems(obs_document, error)
+            continue
+        indicator = definition.indicators[indicator_id]
+        problems += [
+            obs_document.problem(key, message)
+            for key, message in check_observations(
+                parsed.observations, indicator.bounds, isinstance(indicator, RateIndicator)
+            )
+        ]
+        observations[indicator_id] = tuple(sorted(parsed.observations, key=lambda o: o.year))
+    return Project(root, definition, observations), problems
+
+
+def load_project(root: Path) -> Project:
+    """Read the project at ``root``; raise ``KpiError`` listing every problem if there is any."""
+    project, problems = read_project(root)
+    if problems or project is None:
+        raise KpiError(problems, hint="fix the files above; `kpi validate` lists every problem")
+    return project
+
+
+def observations_path(root: Path, indicator_id: str) -> Path:
+    """Return ``root/observations/<indicator_id>.toml``, refusing ids that are not identifiers.
+
+    The id is checked before it becomes part of a path, so no input can point outside the folder.
+    """
+    if not is_identifier(indicator_id):
+        raise fail(
+            "is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)",
+            key=repr(indicator_id),
+        )
+    return root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
+
+
+def _observation_record(observation: Observation) -> dict[str, Any]:
+    fields = observation.model_dump(exclude_none=True, exclude_defaults=True)
+    fields["year"] = observation.year
+    fields["value"] = observation.value
+    fields["source"] = observation.source
+    ordered = {key: fields[key] for key in Observation.model_fields if key in fields}
+    if observation.revisions:
+        ordered["revisions"] = [
+            revision.model_dump(exclude_none=True) for revision in observation.revisions
+        ]
+    return ordered
+
+
+def render_observations(observations: Sequence[Observation]) -> str:
+    """Return the TOML text of an observation file, observations sorted by year."""
+    import tomli_w
+
+    records = [_observation_record(o) for o in sorted(observations, key=lambda o: o.year)]
+    return tomli_w.dumps({"observations": records})
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically: write a temporary file beside it, fsync it, then
+    ``os.replace``. A crash at any point leaves either the old file or the new one, never a mix.
+    Refuses to write through a symbolic link."""
+    if path.is_symlink():
+        raise fail("is a symbolic link; kpi does not write through links", file=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def project_lock(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the project (a ``flock`` on ``targets.toml``) for the block.
+
+    Writers that read, change and write observations take it, so none loses another's update.
+    """
+    with open(root / TARGETS_FILE, "rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class Outcome(str, Enum):
+    """What recording an observation did."""
+
+    ADDED = "added"
+    UNCHANGED = "unchanged"
+    REPLACED = "replaced"
+
+
+def merge_observation(
+    existing: Sequence[Observation], new: Observation, *, replace: bool, today: dt.date
+) -> tuple[Outcome, tuple[Observation, ...]]:
+    """Merge ``new`` into ``existing`` (one indicator's observations).
+
+    Identical to what is there: ``UNCHANGED``. A new year: ``ADDED``. A different observation for
+    a recorded year: ``REPLACED`` when ``replace`` is true (the old fields move into
+    ``revisions``, dated ``today``), else ``KpiError``.
+    """
+    for index, old in enumerate(existing):
+        if old.year != new.year:
+            continue
+        if old.same_fields(new):
+            return Outcome.UNCHANGED, tuple(existing)
+        if not replace:
+            raise fail(
+                f"{new.year} is already recorded as {old.value:g} (source: {old.source}); "
+                f"the new observation differs",
+                key=f"year {new.year}",
+                hint="pass --replace to replace it (the old value is kept in its revisions)",
+            )
+        revision = Revision(
+            value=old.value,
+            status=old.status,
+            series_break=old.series_break,
+            source=old.source,
+            url=old.url,
+            note=old.note,
+            replaced=today,
+        )
+        merged = new.model_copy(update={"revisions": (*old.revisions, revision)})
+        return Outcome.REPLACED, (*existing[:index], merged, *existing[index + 1 :])
+    return Outcome.ADDED, tuple(sorted((*existing, new), key=lambda o: o.year))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One observation that ``record_observations`` added, replaced or left unchanged."""
+
+    indicator: str
+    observation: Observation
+    outcome: Outcome
+
+
+def record_observations(
+    root: Path,
+    entries: Sequence[tuple[str, Observation]],
+    *,
+    replace: bool,
+    today: dt.date,
+    dry_run: bool = False,
+) -> list[Change]:
+    """Record ``(indicator id, observation)`` entries into the project at ``root``, all or nothing.
+
+    Under the project lock: load and validate the project, merge every entry (see
+    ``merge_observation``), check bounds, and only when every entry is acceptable write each
+    changed file atomically (nothing when ``dry_run``). Raises ``KpiError`` naming every
+    refused entry; then no file has changed.
+    """
+    with project_lock(root):
+        project = load_project(root)
+        merged = {key: tuple(value) for key, value in project.observations.items()}
+        changes: list[Change] = []
+        problems: list[Problem] = []
+        for indicator_id, observation in entries:
+            path = observations_path(root, indicator_id)
+            display = _relative(path, root)
+            indicator = project.indicators.get(indicator_id)
+            if indicator is None:
+                known = ", ".join(project.indicators) or "none"
+                problems.append(
+                    Problem(
+                        f"unknown indicator (known: {known})",
+                        Path(TARGETS_FILE),
+                        key=f"indicators.{indicator_id}",
+                    )
+                )
+                continue
+            bad = list(
+                check_observations(
+                    (observation,), indicator.bounds, isinstance(indicator, RateIndicator)
+                )
+            )
+            if bad:
+                problems += [
+                    Problem(message, display, key=f"year {observation.year}: value")
+                    for _, message in bad
+                ]
+                continue
+            try:
+                outcome, merged[indicator_id] = merge_observation(
+                    merged[indicator_id], observation, replace=replace, today=today
+                )
+            except KpiError as error:
+                problems += [Problem(p.message, display, key=p.key) for p in error.problems]
+                continue
+            changes.append(Change(indicator_id, observation, outcome))
+        if problems:
+            raise KpiError(problems, hint="nothing was written")
+        if not dry_run:
+            touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
+            for indicator_id in sorted(touched):
+                write_atomically(
+                    observations_path(root, indicator_id), render_observations(merged[indicator_id])
+                )
+        return changes
