@@ -65,7 +65,7 @@ class LineIndex:
         return resolved
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
-        """Return the line of ``path`` or of its nearest written ancestor; ``None`` if neither is."""
+        """Return the line of ``path`` or of its nearest written ancestor (``None``: neither)."""
         key = tuple(path)
         while key:
             if key in self._lines:

@@ -11,13 +11,10 @@ from dataclasses import dataclass, field
 
 TEMPLATES: Mapping[str, str] = {
     "no_data": "no observation up to {as_of}",
+    "no_data_in_period": "no observation in the period {start}-{end} up to {as_of}",
     "not_started": "the period starts in {start}, after {as_of}",
-    "no_trend_base": (
-        "no comparable observation in {first}-{last} to measure a trend from"
-    ),
-    "series_break": (
-        "series break in {year}: the trend is measured only from {year} on"
-    ),
+    "no_trend_base": ("no comparable observation in {first}-{last} to measure a trend from"),
+    "series_break": ("series break in {year}: the trend is measured only from {year} on"),
     "series_break_latest": (
         "the latest value ({year}) starts a new series (series break): no earlier year is "
         "comparable with it"

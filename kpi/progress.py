@@ -171,9 +171,18 @@ def usable_observations(observations: Sequence[Observation], as_of: int) -> list
     return [o for o in observations if o.year <= as_of and o.status != "F"]
 
 
+def power(base: float, exponent: float) -> float:
+    """``base ** exponent`` for ``base >= 0``, saturating to ``inf`` instead of overflowing."""
+    try:
+        return float(base**exponent)
+    except OverflowError:
+        return math.inf
+
+
 def compound_growth(start: float, end: float, years: float) -> float:
-    """Compound growth a year, as a fraction, from ``start`` to ``end`` over ``years`` (> 0)."""
-    return float((end / start) ** (1.0 / years) - 1.0)
+    """Compound growth a year, as a fraction, from ``start`` to ``end`` over ``years`` (> 0);
+    ``start`` and ``end`` positive."""
+    return power(end / start, 1.0 / years) - 1.0
 
 
 def progress_ratio(desired: int, observed: float, needed: float) -> float:
@@ -196,9 +205,7 @@ def status_from_ratio(ratio: float, settings: AssessmentSettings) -> Status:
     return Status.MOVING_AWAY
 
 
-def path_between(
-    start: PathPoint, end: PathPoint, compound: bool
-) -> tuple[PathPoint, ...]:
+def path_between(start: PathPoint, end: PathPoint, compound: bool) -> tuple[PathPoint, ...]:
     """Every year from ``start`` to ``end`` (both included; ``start.year < end.year``):
     geometric when ``compound`` and both values are positive, else a straight line."""
     span = end.year - start.year
@@ -207,7 +214,7 @@ def path_between(
     for year in range(start.year, end.year + 1):
         share = (year - start.year) / span
         if geometric:
-            value = start.value * (end.value / start.value) ** share
+            value = start.value * power(end.value / start.value, share)
         else:
             value = start.value + (end.value - start.value) * share
         points.append(PathPoint(year, value))
@@ -217,7 +224,9 @@ def path_between(
 def _freshness_notes(latest: Observation, as_of: int) -> list[Note]:
     notes = []
     if as_of - latest.year > STALE_AFTER_YEARS:
-        notes.append(Note("stale", {"year": latest.year, "age": as_of - latest.year, "as_of": as_of}))
+        notes.append(
+            Note("stale", {"year": latest.year, "age": as_of - latest.year, "as_of": as_of})
+        )
     if latest.status == "E":
         notes.append(Note("estimated", {"year": latest.year}))
     elif latest.status == "P":
@@ -236,7 +245,9 @@ def trend_base(
     if last_break == latest.year:
         return None, [Note("series_break_latest", {"year": latest.year})]
     floor = first if last_break is None else max(first, last_break)
-    notes = [Note("series_break", {"year": last_break})] if last_break and last_break > first else []
+    notes = (
+        [Note("series_break", {"year": last_break})] if last_break and last_break > first else []
+    )
     for observation in usable:
         if floor <= observation.year <= last:
             return observation, notes
@@ -301,7 +312,7 @@ def assess_level(
                 raw = y + observed_slope * years_left
             else:
                 assert observed_growth is not None
-                raw = y * (1 + observed_growth / 100) ** years_left
+                raw = y * power(1 + observed_growth / 100, years_left)
             projected = _clamp(raw, indicator.bounds, notes)
 
     if satisfies(y, target.comparator, v):
@@ -355,17 +366,18 @@ def average_rate(rates: Sequence[float], method: str) -> float:
     """Average of yearly rates in percent: compound (geometric mean of 1 + r/100) or arithmetic."""
     if method == "arithmetic":
         return sum(rates) / len(rates)
-    return 100 * (math.prod(1 + r / 100 for r in rates) ** (1 / len(rates)) - 1)
+    return 100 * (power(math.prod(1 + r / 100 for r in rates), 1 / len(rates)) - 1)
 
 
-def required_rate(rates: Sequence[float], low: float, period_years: int, remaining: int,
-                  method: str) -> float:
+def required_rate(
+    rates: Sequence[float], low: float, period_years: int, remaining: int, method: str
+) -> float:
     """Rate a year (percent) the ``remaining`` years need so the ``period_years`` average ``low``,
     given the ``rates`` observed so far (``remaining`` > 0)."""
     if method == "arithmetic":
         return (period_years * low - sum(rates)) / remaining
     achieved = math.prod(1 + r / 100 for r in rates)
-    return 100 * (((1 + low / 100) ** period_years / achieved) ** (1 / remaining) - 1)
+    return 100 * (power(power(1 + low / 100, period_years) / achieved, 1 / remaining) - 1)
 
 
 def assess_rate(
@@ -385,7 +397,9 @@ def assess_rate(
         note = (
             Note("not_started", {"start": target.start, "as_of": as_of})
             if as_of < target.start
-            else Note("no_data", {"as_of": as_of})
+            else Note(
+                "no_data_in_period", {"start": target.start, "end": target.end, "as_of": as_of}
+            )
         )
         return TargetAssessment(
             indicator_id, indicator, target, Status.NO_DATA, latest, None, period, None,

@@ -16,7 +16,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> P
             origin = "--project" if explicit is not None else PROJECT_ENV
             raise fail(
                 f"no {TARGETS_FILE} in {root} (given by {origin})",
-                hint="point --project at a folder with a targets.toml, or create one with `kpi init`",
+                hint="point --project at a folder with targets.toml, or create one with `kpi init`",
             )
         return root
     for folder in (cwd, *cwd.parents):
@@ -93,8 +93,8 @@ def _read_toml(path: Path, display: Path) -> tuple[_Document | None, Any, list[P
     except tomllib.TOMLDecodeError as error:
         match = _TOML_POSITION.search(str(error))
         message = _TOML_POSITION.sub("", str(error)).strip()
-        line = int(match.group(1)) if match else None
-        return None, None, [Problem(f"is not valid TOML: {message}", display, line)]
+        position = int(match.group(1)) if match else None
+        return None, None, [Problem(f"is not valid TOML: {message}", display, position)]
     except RecursionError:
         return None, None, [Problem("is not valid TOML: nested too deeply", display)]
     return _Document(path, display, text), data, []
@@ -263,7 +263,7 @@ def project_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What recording an observation did."""
 
     ADDED = "added"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from kpi.locate import KeyPath
-from kpi.model import LevelIndicator, Observation, TargetsFile
+from kpi.model import LevelIndicator, LevelTarget, Observation, RateTarget, TargetsFile
 
 Finding = tuple[KeyPath, str]
 
@@ -21,13 +21,15 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
     """Yield unique-id and bounds problems of ``targets.toml`` (paths start at the file's root)."""
     seen: dict[str, str] = {}
     for indicator_id, indicator in targets.indicators.items():
-        for index, target in enumerate(indicator.targets):
+        defined: tuple[LevelTarget | RateTarget, ...] = indicator.targets
+        for index, target in enumerate(defined):
             path: KeyPath = ("indicators", indicator_id, "targets", index)
             if target.id in seen:
                 yield (
                     (*path, "id"),
                     (
-                        f"target id {target.id!r} is already used by indicator {seen[target.id]!r}; "
+                        f"target id {target.id!r} is already used by indicator "
+                        f"{seen[target.id]!r}; "
                         "target ids must be unique in the project"
                     ),
                 )

@@ -1,0 +1,19 @@
+"""The ``kpi`` command line: parse options, call the core, render, choose the exit code.
+
+Every command is short: load, assess, render. One boundary (``common._Boundary``) turns the
+core's ``KpiError`` into a message on stderr and exit code 2. Each module registers its commands
+on the shared ``app``; heavy modules (Rich rendering, charts) are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from kpi.cli import core as _core
+from kpi.cli.common import app
+
+__all__ = ["app", "main"]
+_COMMAND_MODULES = (_core,)
+
+
+def main() -> None:
+    """Entry point of the ``kpi`` console script."""
+    app()

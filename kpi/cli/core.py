@@ -1,0 +1,224 @@
+"""The core commands: status, show, record, validate, init."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kpi.cli.common import AsOf, app, assess, load, print_json, project_root
+from kpi.errors import KpiError, fail
+from kpi.model import MAX_YEAR, MIN_YEAR, Observation, Project
+from kpi.store import observations_path
+
+
+class StatusFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ObservationStatusOption(StrEnum):
+    A = "A"
+    E = "E"
+    P = "P"
+    F = "F"
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    output_format: Annotated[
+        StatusFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table for people; json, csv or markdown for "
+            "scripts and documents. Example: --format json",
+        ),
+    ] = StatusFormat.table,
+) -> None:
+    """One row per target: latest value, goal, gap, required pace, trend, projection, status.
+
+    Indicators without a target are listed after the targets with their latest value and trend.
+
+    Example: kpi status --as-of 2025 --format json
+    """
+    report = assess(load(ctx), as_of)
+    if output_format is StatusFormat.json:
+        from kpi.serialize import status_document
+
+        print_json(status_document(report))
+    elif output_format is StatusFormat.csv:
+        from kpi.render.csv_table import status_csv
+
+        sys.stdout.write(status_csv(report))
+    elif output_format is StatusFormat.markdown:
+        from kpi.render.markdown import status_markdown
+
+        sys.stdout.write(status_markdown(report))
+    else:
+        from kpi.render.table import print_status
+
+        print_status(report)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
+    as_of: AsOf = None,
+    output_format: Annotated[
+        ShowFormat,
+        typer.Option(
+            "--format", "-f", help="table for people, json for scripts. Example: --format json"
+        ),
+    ] = ShowFormat.table,
+) -> None:
+    """One indicator: definition, every observation with its source and flags, each target's
+    figures, and the planned and required paths year by year.
+
+    Example: kpi show high_tech_share --as-of 2025
+    """
+    project = load(ctx)
+    _require_indicator(project, indicator)
+    report = assess(project, as_of)
+    if output_format is ShowFormat.json:
+        from kpi.serialize import show_document
+
+        print_json(show_document(project, indicator, report))
+    else:
+        from kpi.render.table import print_show
+
+        print_show(project, indicator, report)
+
+
+def _require_indicator(project: Project, indicator: str) -> None:
+    if indicator not in project.indicators:
+        known = ", ".join(project.indicators) or "none"
+        raise fail(
+            f"unknown indicator {indicator!r}",
+            file=Path("targets.toml"),
+            key="indicators",
+            hint=f"known indicators: {known}",
+        )
+
+
+def _parse_value(text: str, indicator: str) -> float:
+    where = Path("observations") / f"{indicator}.toml"
+    try:
+        value = float(text)
+    except ValueError:
+        raise fail(f"{text!r} is not a number", file=where, key="value") from None
+    if not math.isfinite(value):
+        raise fail(f"{text!r} is not a finite number", file=where, key="value")
+    return value
+
+
+@app.command()
+def record(
+    ctx: typer.Context,
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. manufacturing_share_grdp.")],
+    year: Annotated[int, typer.Argument(min=MIN_YEAR, max=MAX_YEAR, help="Year observed.")],
+    value: Annotated[
+        str,
+        typer.Argument(
+            help="The value, a finite number with '.' decimals (e.g. 45.12; "
+            "for a negative value put -- first: kpi record x 2025 -- -1.5)."
+        ),
+    ],
+    source: Annotated[str, typer.Option(help="Where the figure was published (required).")],
+    url: Annotated[str | None, typer.Option(help="Link to the publication.")] = None,
+    obs_status: Annotated[
+        ObservationStatusOption,
+        typer.Option(
+            "--status", help="SDMX status: A normal, E estimated, P provisional, F forecast."
+        ),
+    ] = ObservationStatusOption.A,
+    series_break: Annotated[
+        bool, typer.Option("--series-break", help="Not comparable with earlier years.")
+    ] = False,
+    note: Annotated[str | None, typer.Option(help="What a reader should know.")] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace a different observation of the same year "
+            "(the old one is kept in its revisions).",
+        ),
+    ] = False,
+) -> None:
+    """Record one observation. Recording an identical one again changes nothing; a different one
+    for a recorded year needs --replace.
+
+    Example: kpi record manufacturing_share_grdp 2025 44.4 --status E --series-break
+    --source "Hai Phong Statistics Office press conference 2026-01-06"
+    """
+    from pydantic import ValidationError
+
+    from kpi.store import record_observations
+
+    root = project_root(ctx)
+    observations_path(root, indicator)  # refuses a hostile id before anything else
+    try:
+        observation = Observation(
+            year=year, value=_parse_value(value, indicator), status=obs_status.value,
+            series_break=series_break, source=source, url=url, note=note,
+        )  # fmt: skip
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"])
+        raise fail(first["msg"], file=Path("observations") / f"{indicator}.toml", key=key) from None
+    [change] = record_observations(
+        root, [(indicator, observation)], replace=replace, today=dt.date.today()
+    )
+    where = Path("observations") / f"{indicator}.toml"
+    print(f"{change.outcome.value}: {indicator} {year} = {observation.value:g} ({where})",
+          file=sys.stderr)  # fmt: skip
+
+
+@app.command()
+def validate(ctx: typer.Context) -> None:
+    """Check every file of the project and report every problem at once, each with its file,
+    line and key. Exit 0 when all is valid, 2 otherwise.
+
+    Example: kpi validate
+    """
+    from kpi.store import read_project
+
+    project, problems = read_project(project_root(ctx))
+    if problems or project is None:
+        raise KpiError(problems, hint=f"{len(problems)} problem(s) found")
+    count = sum(len(o) for o in project.observations.values())
+    targets = sum(len(i.targets) for i in project.indicators.values())
+    print(f"valid: {len(project.indicators)} indicators, {targets} targets, {count} observations")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new project (created).")],
+    blank: Annotated[
+        bool, typer.Option("--blank", help="An empty project instead of the Hai Phong one.")
+    ] = False,
+) -> None:
+    """Write a new project into DIRECTORY: the Hai Phong targets and observations, or an empty
+    project with --blank. Refuses when DIRECTORY already holds a targets.toml.
+
+    Example: kpi init ~/data/my-city --blank
+    """
+    from kpi.template import create_project
+
+    create_project(directory, blank=blank)
+    print(f"created {directory / 'targets.toml'}", file=sys.stderr)

@@ -1,0 +1,55 @@
+"""``kpi status --format markdown``: GitHub-flavoured tables for a pull request or a wiki."""
+
+from __future__ import annotations
+
+from kpi.progress import ProjectAssessment
+from kpi.render import human
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def status_markdown(report: ProjectAssessment) -> str:
+    """The status of every target (and monitored indicator) as Markdown text."""
+    lines = [f"## {_cell(report.project_name)}, as of {report.as_of}", ""]
+    headings = ["Target", "Latest", "Goal", "Gap", "Needs", "Trend", "Projected", "Status"]
+    lines += [_row(headings), _row(["---"] * len(headings))]
+    for a in report.targets:
+        lines.append(
+            _row(
+                [
+                    f"`{a.target.id}`",
+                    human.latest_text(a.latest),
+                    human.goal_text(a.target, a.indicator.unit),
+                    human.number(a.gap),
+                    human.needs_text(a),
+                    human.assessment_trend(a),
+                    human.projected_text(a),
+                    f"**{human.STATUS_LABELS[a.status]}**",
+                ]
+            )
+        )
+    notes = [f"- `{a.target.id}`: {n.message}" for a in report.targets for n in a.notes]
+    if notes:
+        lines += ["", "Notes:", "", *notes]
+    if report.monitored:
+        lines += ["", "### Monitored (no target)", ""]
+        lines += [_row(["Indicator", "Latest", "Unit", "Trend"]), _row(["---"] * 4)]
+        for m in report.monitored:
+            lines.append(
+                _row(
+                    [
+                        f"`{m.indicator_id}`",
+                        human.latest_text(m.latest),
+                        m.indicator.unit,
+                        human.monitored_trend(m),
+                    ]
+                )
+            )
+    lines += ["", human.LEGEND]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,157 @@
+"""Turn assessments into plain data (dicts, lists, numbers) for JSON and CSV.
+
+These dicts are the contract of ``kpi status --format json`` (``PRODUCT.md``): keys are stable,
+unknown values are ``None`` (JSON ``null``), never missing, and infinite ratios become ``None``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from kpi.model import LevelTarget, Observation, Project, RateTarget
+from kpi.progress import (
+    LevelDetails,
+    MonitoredSummary,
+    PathPoint,
+    ProjectAssessment,
+    RateDetails,
+    TargetAssessment,
+)
+
+
+def finite(value: float | None) -> float | None:
+    """``value`` unchanged, or ``None`` when it is missing, infinite or NaN."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+def latest_dict(observation: Observation | None) -> dict[str, Any] | None:
+    """The ``latest`` object: year, value, status and series_break (or ``None``)."""
+    if observation is None:
+        return None
+    return {
+        "year": observation.year,
+        "value": observation.value,
+        "status": observation.status,
+        "series_break": observation.series_break,
+    }
+
+
+def observation_dict(observation: Observation) -> dict[str, Any]:
+    """Every field of an observation, ``None`` for the optional ones not given."""
+    data = observation.model_dump(mode="json")
+    data["revisions"] = [revision.model_dump(mode="json") for revision in observation.revisions]
+    return data
+
+
+def target_dict(target: LevelTarget | RateTarget) -> dict[str, Any]:
+    """The ``target`` object: comparator/value/year, or low/high/start/end for a rate."""
+    if isinstance(target, LevelTarget):
+        return {"comparator": target.comparator, "value": target.value, "year": target.year}
+    return {"low": target.low, "high": target.high, "start": target.start, "end": target.end}
+
+
+def assessment_dict(assessment: TargetAssessment) -> dict[str, Any]:
+    """One entry of ``targets`` in ``kpi status --format json``."""
+    return {
+        "id": assessment.target.id,
+        "indicator": assessment.indicator_id,
+        "name": assessment.indicator.name,
+        "unit": assessment.indicator.unit,
+        "kind": assessment.indicator.kind,
+        "target": target_dict(assessment.target),
+        "latest": latest_dict(assessment.latest),
+        "status": assessment.status.value,
+        "gap": finite(assessment.gap),
+        "years_left": assessment.years_left,
+        "required_pace": finite(assessment.required_pace),
+        "required_growth_pct": finite(assessment.required_growth_pct),
+        "observed_growth_pct": finite(assessment.observed_growth_pct),
+        "progress_ratio": finite(assessment.progress_ratio),
+        "trend_from": assessment.trend_from,
+        "projected": finite(assessment.projected),
+        "notes": [{"code": note.code, "message": note.message} for note in assessment.notes],
+    }
+
+
+def monitored_dict(summary: MonitoredSummary) -> dict[str, Any]:
+    """One entry of ``monitored``: an indicator without targets, its latest value and trend."""
+    return {
+        "indicator": summary.indicator_id,
+        "name": summary.indicator.name,
+        "unit": summary.indicator.unit,
+        "kind": summary.indicator.kind,
+        "latest": latest_dict(summary.latest),
+        "observed_growth_pct": finite(summary.observed_growth_pct),
+        "trend_from": summary.trend_from,
+        "notes": [{"code": note.code, "message": note.message} for note in summary.notes],
+    }
+
+
+def status_document(report: ProjectAssessment) -> dict[str, Any]:
+    """The whole of ``kpi status --format json``."""
+    return {
+        "project": report.project_name,
+        "as_of": report.as_of,
+        "targets": [assessment_dict(a) for a in report.targets],
+        "monitored": [monitored_dict(m) for m in report.monitored],
+    }
+
+
+def _path(points: tuple[PathPoint, ...]) -> list[dict[str, Any]]:
+    return [{"year": point.year, "value": point.value} for point in points]
+
+
+def details_dict(assessment: TargetAssessment) -> dict[str, Any]:
+    """The intermediate figures behind an assessment, for ``kpi show --format json``."""
+    details = assessment.details
+    if isinstance(details, LevelDetails):
+        base = details.base
+        return {
+            "base": {"year": base.year, "value": base.value} if base else None,
+            "observed_slope": finite(details.observed_slope),
+            "needed_slope": finite(details.needed_slope),
+            "needed_growth_pct": finite(details.needed_growth_pct),
+            "uses_slopes": details.uses_slopes,
+            "planned_now": finite(details.planned_now),
+            "ahead_of_plan": finite(details.ahead_of_plan),
+            "planned_path": _path(details.planned_path),
+            "required_path": _path(details.required_path),
+        }
+    if isinstance(details, RateDetails):
+        return {
+            "observed_years": [o.year for o in details.observed],
+            "missing_years": list(details.missing_years),
+            "period_years": details.period_years,
+        }
+    return {}
+
+
+def show_document(project: Project, indicator_id: str, report: ProjectAssessment) -> dict[str, Any]:
+    """The whole of ``kpi show INDICATOR --format json``: definition, observations, assessments."""
+    indicator = project.indicators[indicator_id]
+    definition = indicator.model_dump(mode="json", exclude={"targets"})
+    definition["id"] = indicator_id
+    targets = []
+    for assessment in report.targets:
+        if assessment.indicator_id != indicator_id:
+            continue
+        entry = assessment_dict(assessment)
+        entry["definition"] = assessment.target.model_dump(mode="json")
+        entry["details"] = details_dict(assessment)
+        targets.append(entry)
+    monitored = next((m for m in report.monitored if m.indicator_id == indicator_id), None)
+    return {
+        "project": report.project_name,
+        "as_of": report.as_of,
+        "indicator": definition,
+        "observations": [
+            observation_dict(o)
+            for o in project.observations[indicator_id]
+            if o.year <= report.as_of
+        ],
+        "targets": targets,
+        "monitored": monitored_dict(monitored) if monitored else None,
+    }
