@@ -8,10 +8,12 @@ on the shared ``app``; heavy modules (Rich rendering, charts) are imported insid
 from __future__ import annotations
 
 from kpi.cli import core as _core
+from kpi.cli import exchange as _exchange
+from kpi.cli import gate as _gate
 from kpi.cli.common import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (_core,)
+_COMMAND_MODULES = (_core, _gate, _exchange)
 
 
 def main() -> None:
