@@ -36,7 +36,10 @@ TEMPLATES: Mapping[str, str] = {
         "needs more than the top of the planned band: {required:.4g} a year against {high:g}"
     ),
     "missing_years": "years missing inside the period, left out of the average: {years}",
-    "secured": "the average so far already secures the target whatever the remaining years bring",
+    "secured": (
+        "the remaining years need only {required:.4g} a year (zero or less), so the progress "
+        "ratio is taken as infinite"
+    ),
 }
 
 

@@ -428,7 +428,7 @@ def assess_rate(
         required = required_rate(rates, target.low, period, remaining, target.average)
         if required <= 0:
             ratio = math.inf
-            notes.append(Note("secured"))
+            notes.append(Note("secured", {"required": required}))
         else:
             ratio = mean / required
         status = Status.ON_TRACK if meets_low else status_from_ratio(ratio, settings)

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from kpi.errors import KpiError, Problem, fail
 from kpi.locate import KeyPath, LineIndex, dotted_key
 from kpi.model import (
+    LevelIndicator,
     Observation,
     ObservationsFile,
     Project,
@@ -142,10 +143,28 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     Returns the project (``None`` when ``targets.toml`` itself is unusable) and every problem
     found, each naming its file (relative to ``root``), line and key. Never raises for bad data.
     """
-    problems: list[Problem] = []
-    targets_path = root / TARGETS_FILE
-    document, data, found = _read_toml(targets_path, Path(TARGETS_FILE))
-    problems += found
+    definition, problems = _read_definition(root)
+    indicators = definition.indicators if definition is not None else {}
+    observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
+    folder = root / OBSERVATIONS_DIR
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        display = _relative(path, root)
+        indicator_id = path.stem
+        indicator = indicators.get(indicator_id)
+        if definition is not None and indicator is None:
+            problems.append(
+                Problem(f"no indicator {indicator_id!r} is defined in {TARGETS_FILE}", display)
+            )
+            continue
+        observations[indicator_id], found = _read_observation_file(path, display, indicator)
+        problems += found
+    if definition is None:
+        return None, problems
+    return Project(root, definition, observations), problems
+
+
+def _read_definition(root: Path) -> tuple[TargetsFile | None, list[Problem]]:
+    document, data, problems = _read_toml(root / TARGETS_FILE, Path(TARGETS_FILE))
     if document is None:
         return None, problems
     try:
@@ -153,36 +172,40 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     except ValidationError as error:
         return None, problems + _validation_problems(document, error)
     problems += [document.problem(path, message) for path, message in check_definitions(definition)]
+    return definition, problems
 
-    observations: dict[str, tuple[Observation, ...]] = {key: () for key in definition.indicators}
-    folder = root / OBSERVATIONS_DIR
-    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    for path in files:
-        display = _relative(path, root)
-        indicator_id = path.stem
-        if not is_identifier(indicator_id) or indicator_id not in definition.indicators:
-            problems.append(
-                Problem(f"no indicator {indicator_id!r} is defined in {TARGETS_FILE}", display)
-            )
-            continue
-        obs_document, obs_data, found = _read_toml(path, display)
-        problems += found
-        if obs_document is None:
-            continue
-        try:
-            parsed = ObservationsFile.model_validate(obs_data)
-        except ValidationError as error:
-            problems += _validation_problems(obs_document, error)
-            continue
-        indicator = definition.indicators[indicator_id]
-        problems += [
-            obs_document.problem(key, message)
-            for key, message in check_observations(
-                parsed.observations, indicator.bounds, isinstance(indicator, RateIndicator)
-            )
-        ]
-        observations[indicator_id] = tuple(sorted(parsed.observations, key=lambda o: o.year))
-    return Project(root, definition, observations), problems
+
+def _read_observation_file(
+    path: Path, display: Path, indicator: LevelIndicator | RateIndicator | None
+) -> tuple[tuple[Observation, ...], list[Problem]]:
+    """Read one observation file: its observations by year and every problem in it. Without
+    ``indicator`` (``targets.toml`` is invalid) the bounds and rate checks are left out."""
+    document, data, problems = _read_toml(path, display)
+    if document is None:
+        return (), problems
+    try:
+        observations = ObservationsFile.model_validate(data).observations
+        numbered = list(enumerate(observations))
+    except ValidationError as error:
+        problems += _validation_problems(document, error)
+        observations = ()
+        numbered = _valid_items(data)
+    bounds = indicator.bounds if indicator is not None else None
+    is_rate = isinstance(indicator, RateIndicator)
+    findings = check_observations(numbered, bounds, is_rate)
+    problems += [document.problem(key, message) for key, message in findings]
+    return tuple(sorted(observations, key=lambda o: o.year)), problems
+
+
+def _valid_items(data: Any) -> list[tuple[int, Observation]]:
+    """The observations of a file that failed validation which are valid on their own, with their
+    positions, so that the remaining checks can still report on them."""
+    items = data.get("observations") if isinstance(data, dict) else None
+    valid = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        with contextlib.suppress(ValidationError):
+            valid.append((index, Observation.model_validate(item)))
+    return valid
 
 
 def load_project(root: Path) -> Project:
@@ -335,6 +358,7 @@ def record_observations(
         merged = {key: tuple(value) for key, value in project.observations.items()}
         changes: list[Change] = []
         problems: list[Problem] = []
+        hints: list[str] = []
         for indicator_id, observation in entries:
             path = observations_path(root, indicator_id)
             display = _relative(path, root)
@@ -351,7 +375,7 @@ def record_observations(
                 continue
             bad = list(
                 check_observations(
-                    (observation,), indicator.bounds, isinstance(indicator, RateIndicator)
+                    [(0, observation)], indicator.bounds, isinstance(indicator, RateIndicator)
                 )
             )
             if bad:
@@ -366,10 +390,12 @@ def record_observations(
                 )
             except KpiError as error:
                 problems += [Problem(p.message, display, key=p.key) for p in error.problems]
+                if error.hint and error.hint not in hints:
+                    hints.append(error.hint)
                 continue
             changes.append(Change(indicator_id, observation, outcome))
         if problems:
-            raise KpiError(problems, hint="nothing was written")
+            raise KpiError(problems, hint="; ".join([*hints, "nothing was written"]))
         if not dry_run:
             touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
             for indicator_id in sorted(touched):

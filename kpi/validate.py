@@ -5,7 +5,7 @@ Each check yields ``(key path, message)``; ``kpi.store`` turns them into located
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from kpi.locate import KeyPath
 from kpi.model import LevelIndicator, LevelTarget, Observation, RateTarget, TargetsFile
@@ -47,11 +47,12 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
 
 
 def check_observations(
-    observations: Sequence[Observation], bounds: Sequence[float] | None, is_rate: bool
+    numbered: Iterable[tuple[int, Observation]], bounds: Sequence[float] | None, is_rate: bool
 ) -> Iterator[Finding]:
-    """Yield duplicate-year and out-of-range problems of one observation file."""
+    """Yield duplicate-year and out-of-range problems of one observation file, given its
+    observations with their 0-based positions in the file."""
     first_index: dict[int, int] = {}
-    for index, observation in enumerate(observations):
+    for index, observation in numbered:
         path: KeyPath = ("observations", index)
         if observation.year in first_index:
             yield (

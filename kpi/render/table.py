@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -26,7 +27,10 @@ STATUS_STYLES = {
 def _console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    # NO_COLOR (no-color.org): Rich drops colours itself; we also drop bold, dim and italic so
+    # that the output carries no escape codes at all.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(highlight=False, soft_wrap=False, color_system=None if plain else "auto")
 
 
 def _status_text(status: Status) -> str:
