@@ -1,3 +1,162 @@
-"""Commands of issue 3 (gate): filled in by its own change."""
+"""The CI gate: ``kpi check``."""
 
 from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kpi.cli.common import AsOf, app, assess, project_root
+from kpi.errors import KpiError, Problem
+from kpi.progress import Status
+
+if TYPE_CHECKING:
+    from kpi.gate import GateResult
+
+EXIT_GATE_FAILED = 1
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+
+class FailOn(StrEnum):
+    at_risk = "at_risk"
+    off_track = "off_track"
+    moving_away = "moving_away"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Fail when a target's status is this or worse "
+            "(achieved < on_track < at_risk < off_track < moving_away). Example: --fail-on at_risk",
+        ),
+    ] = FailOn.off_track,
+    fail_on_missing: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-missing",
+            help="Also fail on targets without usable data (no_data, insufficient_data).",
+        ),
+    ] = False,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text for people; json for scripts; github for GitHub Actions annotations "
+            "(and $GITHUB_STEP_SUMMARY); junit for CI test reports. Example: --format github",
+        ),
+    ] = CheckFormat.text,
+) -> None:
+    """The CI gate: exit 1 when any target's status is at or worse than --fail-on (default
+    off_track), 0 otherwise; 2 when the data is invalid.
+
+    Example: kpi check --as-of 2026 --fail-on at_risk --format github
+    """
+    root: Path | None = None
+    try:
+        root = project_root(ctx)
+        result = _judge(root, as_of, Status(fail_on.value), fail_on_missing)
+    except KpiError as error:
+        _report_problems(output_format, error.problems, root)
+        raise
+    _write(output_format, result)
+    if not result.passed:
+        raise typer.Exit(EXIT_GATE_FAILED)
+
+
+def _judge(root: Path, as_of: int | None, fail_on: Status, fail_on_missing: bool) -> GateResult:
+    from kpi.gate import evaluate, locate_targets
+    from kpi.store import load_project
+
+    project = load_project(root)
+    report = assess(project, as_of)
+    return evaluate(
+        report,
+        fail_on=fail_on,
+        fail_on_missing=fail_on_missing,
+        settings=project.definition.assessment,
+        locations=locate_targets(project, report, Path.cwd()),
+    )
+
+
+def _write(output_format: CheckFormat, result: GateResult) -> None:
+    from kpi.render import gate_text
+
+    if output_format is CheckFormat.json:
+        from kpi.cli.common import print_json
+        from kpi.render.gate_json import document
+
+        print_json(document(result))
+    elif output_format is CheckFormat.github:
+        from kpi.render import gate_github
+
+        sys.stdout.write(gate_github.render(result))
+        _append_step_summary(gate_github.step_summary(result))
+        print(gate_text.summary_line(result), file=sys.stderr)
+    elif output_format is CheckFormat.junit:
+        from kpi.render.gate_junit import render
+
+        _write_bytes(render(result))
+        print(gate_text.summary_line(result), file=sys.stderr)
+    else:
+        sys.stdout.write(gate_text.render(result))
+
+
+def _report_problems(
+    output_format: CheckFormat, problems: tuple[Problem, ...], root: Path | None
+) -> None:
+    """In the github and junit formats, also put the problems that stopped the check on stdout,
+    so that CI shows them where it shows the gate's results."""
+    from kpi.gate import display_path
+
+    def file_of(problem: Problem) -> str | None:
+        if problem.file is None:
+            return None
+        if root is None or problem.file.is_absolute():
+            return problem.file.as_posix()
+        return display_path(root / problem.file, root, Path.cwd())
+
+    if output_format is CheckFormat.github:
+        from kpi.render.gate_github import problem_annotations
+
+        sys.stdout.write(problem_annotations(problems, file_of))
+    elif output_format is CheckFormat.junit:
+        from kpi.render.gate_junit import render_problems
+
+        _write_bytes(render_problems(problems, file_of))
+
+
+def _write_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _append_step_summary(markdown: str) -> None:
+    """Append to the file named by $GITHUB_STEP_SUMMARY, when it is set; a file that cannot be
+    written is reported on stderr and does not change the gate's result."""
+    path = os.environ.get(STEP_SUMMARY_ENV)
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(f"warning: cannot write {STEP_SUMMARY_ENV} ({path}): {reason}", file=sys.stderr)

@@ -1,0 +1,623 @@
+"""``kpi import`` and ``kpi export``: observations in long format, one row per indicator and year.
+
+Import reads CSV (UTF-8, with or without a byte-order mark, comma-separated, header first) or
+JSON (a list of objects, or the ``{"observations": [...]}`` object that ``export --format json``
+writes), with the columns/keys ``COLUMNS``: ``indicator, year, value, source`` are required,
+``status, series_break, url, note`` optional (an empty cell or ``null`` means absent); any other
+column or key is an error. ``plan_import`` validates every row before anything is written and
+reports every bad row with its line and column, so an import is all or nothing.
+
+Export writes every observation, indicators in ``targets.toml`` order and years ascending, with
+values unrounded (``repr`` of the float): ``csv`` in the import's columns (export then import
+round-trips), ``json`` as ``{"observations": [...]}`` with the same keys (``null`` for absent
+fields), and ``sdmx-csv`` (SDMX-CSV 1.0) with the columns ``SDMX_COLUMNS``. Its ``DATAFLOW`` is
+``KPI:<PROJECT_ID>(1.0)``: agency ``KPI`` (this tool, as no statistical agency maintains the
+dataflow), id the project name in upper-case ASCII letters, digits and ``_`` (see
+``dataflow_id``), version ``1.0``. Revisions are not exported: they live in the TOML files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kpi.errors import KpiError, Problem
+from kpi.model import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Observation,
+    ObservationStatus,
+    Project,
+    RateIndicator,
+    is_identifier,
+)
+from kpi.validate import check_observations
+
+COLUMNS = ("indicator", "year", "value", "source", "status", "series_break", "url", "note")
+REQUIRED_COLUMNS = COLUMNS[:4]
+SDMX_COLUMNS = (
+    "DATAFLOW", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "BREAK",
+    "SOURCE_DETAIL", "COMMENT_OBS",
+)  # fmt: skip
+SDMX_AGENCY = "KPI"
+SDMX_VERSION = "1.0"
+_STATUSES: dict[Any, ObservationStatus] = {"A": "A", "E": "E", "P": "P", "F": "F"}
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0", ""})
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NON_FINITE = frozenset({"nan", "inf", "infinity"})
+
+
+def _join(prefix: str, column: str) -> str | None:
+    return ".".join(part for part in (prefix, column) if part) or None
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One good row of an import file: the observation for ``indicator``, and where it was read.
+
+    ``line`` is the 1-based line of the row (CSV: its first physical line; JSON: the line where
+    its object starts; ``None`` when unknown); ``key`` is ``""`` for CSV, the object's index for
+    JSON (``[3]`` or ``observations[3]``).
+    """
+
+    indicator: str
+    observation: Observation
+    file: Path
+    line: int | None
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        """Where the row is, for people: ``data.csv:3`` or ``data.json:12 observations[3]``."""
+        where = str(self.file) if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} {self.key}" if self.key else where
+
+    def problem(self, column: str, message: str) -> Problem:
+        """A problem with this row's ``column`` (or the whole row when ``column`` is empty)."""
+        return Problem(message, self.file, self.line, _join(self.key, column))
+
+
+# --------------------------------------------------------------------------------------- import
+
+
+class _Row:
+    """A row being read: where it is and the problems found so far."""
+
+    def __init__(self, file: Path, line: int | None, key: str = "") -> None:
+        self.file = file
+        self.line = line
+        self.key = key
+        self.problems: list[Problem] = []
+
+    def problem(self, column: str, message: str) -> None:
+        self.problems.append(Problem(message, self.file, self.line, _join(self.key, column)))
+
+
+def _year_in_range(row: _Row, year: int) -> int | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        row.problem("year", f"{year} is not a year from {MIN_YEAR} to {MAX_YEAR}")
+        return None
+    return year
+
+
+def _finite(row: _Row, value: float, shown: str) -> float | None:
+    if not math.isfinite(value):
+        row.problem("value", f"{shown} is not a finite number")
+        return None
+    return value
+
+
+def _csv_year(row: _Row, cell: str) -> int | None:
+    text = cell.strip()
+    if not _INTEGER.fullmatch(text):
+        row.problem("year", f"{cell!r} is not a whole number (a year such as 2024)")
+        return None
+    return _year_in_range(row, int(text))
+
+
+def _csv_value(row: _Row, cell: str) -> float | None:
+    text = cell.strip()
+    if text.lower().lstrip("+-") in _NON_FINITE:
+        row.problem("value", f"{cell!r} is not a finite number")
+        return None
+    if not _DECIMAL.fullmatch(text):
+        hint = (
+            " (use '.' for decimals, e.g. 45.12)"
+            if _DECIMAL.fullmatch(text.replace(",", "."))
+            else ""
+        )
+        row.problem("value", f"{cell!r} is not a number{hint}")
+        return None
+    return _finite(row, float(text), repr(cell))
+
+
+def _csv_status(row: _Row, cell: str) -> ObservationStatus | None:
+    status = _STATUSES.get(cell.strip() or "A")
+    if status is None:
+        row.problem("status", f"{cell!r} is not a status: use A, E, P or F (or leave it empty)")
+    return status
+
+
+def _csv_series_break(row: _Row, cell: str) -> bool | None:
+    text = cell.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    row.problem("series_break", f"{cell!r} is not true/false, yes/no, 1/0 or empty")
+    return None
+
+
+_EMPTY = {"indicator": "is empty", "source": "is empty; every observation names its source"}
+
+
+def _csv_text(row: _Row, column: str, cell: str) -> str | None:
+    if not cell.strip():
+        if column in _EMPTY:
+            row.problem(column, _EMPTY[column])
+        return None
+    return cell
+
+
+def _json_year(row: _Row, value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        row.problem("year", f"{json.dumps(value)} is not a whole number (a year such as 2024)")
+        return None
+    return _year_in_range(row, value)
+
+
+def _json_value(row: _Row, value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        row.problem("value", f"{json.dumps(value)} is not a number")
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    return _finite(row, number, json.dumps(value))
+
+
+def _json_status(row: _Row, value: Any) -> ObservationStatus | None:
+    status = (
+        _STATUSES.get("A" if value is None else value) if isinstance(value, str | None) else None
+    )
+    if status is None:
+        row.problem("status", f"{json.dumps(value)} is not a status: use A, E, P or F (or null)")
+    return status
+
+
+def _json_series_break(row: _Row, value: Any) -> bool | None:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        row.problem("series_break", f"{json.dumps(value)} is not true, false or null")
+        return None
+    return value
+
+
+def _json_text(row: _Row, column: str, value: Any) -> str | None:
+    if value is None or value == "":
+        if column in _EMPTY:
+            row.problem(column, _EMPTY[column])
+        return None
+    if not isinstance(value, str):
+        row.problem(column, f"{json.dumps(value)} is not text")
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class _Readers:
+    year: Callable[[_Row, Any], int | None]
+    value: Callable[[_Row, Any], float | None]
+    status: Callable[[_Row, Any], ObservationStatus | None]
+    series_break: Callable[[_Row, Any], bool | None]
+    text: Callable[[_Row, str, Any], str | None]
+
+
+_CSV = _Readers(_csv_year, _csv_value, _csv_status, _csv_series_break, _csv_text)
+_JSON = _Readers(_json_year, _json_value, _json_status, _json_series_break, _json_text)
+
+
+def _build_row(row: _Row, fields: Mapping[str, Any], readers: _Readers) -> ImportRow | None:
+    """Turn one row's fields into an ``ImportRow``, or record its problems on ``row``.
+
+    ``fields`` holds the row's columns (CSV cells or JSON values); an optional one may be absent.
+    """
+    for column in REQUIRED_COLUMNS:
+        if column not in fields:
+            row.problem(column, "is required")
+    indicator = (
+        readers.text(row, "indicator", fields["indicator"]) if "indicator" in fields else None
+    )
+    if indicator is not None and not is_identifier(indicator):
+        row.problem("indicator", f"{indicator!r} is not a valid indicator id")
+    year = readers.year(row, fields["year"]) if "year" in fields else None
+    value = readers.value(row, fields["value"]) if "value" in fields else None
+    source = readers.text(row, "source", fields["source"]) if "source" in fields else None
+    status = readers.status(row, fields.get("status"))
+    series_break = readers.series_break(row, fields.get("series_break"))
+    url = readers.text(row, "url", fields.get("url"))
+    note = readers.text(row, "note", fields.get("note"))
+    if (
+        row.problems
+        or indicator is None
+        or year is None
+        or value is None
+        or source is None
+        or status is None
+        or series_break is None
+    ):
+        return None
+    try:
+        observation = Observation(
+            year=year, value=value, status=status, series_break=series_break, source=source,
+            url=url, note=note,
+        )  # fmt: skip
+    except ValidationError as error:  # not expected: every field was checked above
+        for item in error.errors(include_url=False):
+            row.problem(".".join(str(part) for part in item["loc"]), str(item["msg"]))
+        return None
+    return ImportRow(indicator, observation, row.file, row.line, row.key)
+
+
+def _decode(data: bytes, display: Path) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise KpiError(
+            Problem("is not UTF-8 text", display, line),
+            hint="save the file as UTF-8 (in a spreadsheet: CSV UTF-8)",
+        ) from None
+
+
+def _csv_header(cells: list[str], display: Path) -> list[Problem]:
+    problems = []
+    names = [cell.strip() for cell in cells]
+    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+        message = "has no commas in its header: kpi reads comma-separated values"
+        return [Problem(message, display, 1)]
+    for index, name in enumerate(names):
+        if not name:
+            message = "has no name in the header; remove empty columns"
+            problems.append(Problem(message, display, 1, f"column {index + 1}"))
+        elif name not in COLUMNS:
+            message = f"unknown column (the columns are: {', '.join(COLUMNS)})"
+            problems.append(Problem(message, display, 1, name))
+        elif names.index(name) != index:
+            problems.append(Problem("appears twice in the header", display, 1, name))
+    problems += [
+        Problem("required column is missing from the header", display, 1, column)
+        for column in REQUIRED_COLUMNS
+        if column not in names
+    ]
+    return problems
+
+
+def _csv_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[ImportRow] = []
+    problems: list[Problem] = []
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            message = "has no header: the first line must name the columns, e.g. " + ",".join(
+                REQUIRED_COLUMNS
+            )
+            return [], [Problem(message, display, 1)]
+        problems = _csv_header(header, display)
+        if problems:
+            return [], problems
+        names = [cell.strip() for cell in header]
+        last_line = reader.line_num
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if not cells or not any(cell.strip() for cell in cells):
+                continue
+            row = _Row(display, line)
+            if len(cells) != len(names):
+                row.problem("", f"has {len(cells)} cells but the header has {len(names)} columns")
+            else:
+                fields = dict.fromkeys(COLUMNS[len(REQUIRED_COLUMNS) :], "")
+                fields.update(zip(names, cells, strict=True))
+                built = _build_row(row, fields, _CSV)
+                if built is not None:
+                    rows.append(built)
+            problems += row.problems
+    except csv.Error as error:
+        problems.append(Problem(f"is not valid CSV: {error}", display, reader.line_num))
+    return rows, problems
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _array_offsets(text: str, start: int) -> list[int]:
+    """Offsets of the elements of the (valid) JSON array that opens at ``text[start]``."""
+    decoder = json.JSONDecoder()
+    offsets = []
+    index = _skip_space(text, start + 1)
+    while index < len(text) and text[index] != "]":
+        offsets.append(index)
+        _, index = decoder.raw_decode(text, index)
+        index = _skip_space(text, index)
+        if index < len(text) and text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return offsets
+
+
+def _member_offset(text: str, start: int, wanted: str) -> int | None:
+    """Offset of the value of key ``wanted`` in the (valid) JSON object opening at ``start``."""
+    decoder = json.JSONDecoder()
+    index = _skip_space(text, start + 1)
+    found = None
+    while index < len(text) and text[index] == '"':
+        key, index = decoder.raw_decode(text, index)
+        index = _skip_space(text, _skip_space(text, index) + 1)  # past the colon
+        if key == wanted:
+            found = index
+        _, index = decoder.raw_decode(text, index)
+        index = _skip_space(text, index)
+        if index < len(text) and text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return found
+
+
+def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return [], [Problem(f"is not valid JSON: {error.msg}", display, error.lineno)]
+    except RecursionError:
+        return [], [Problem("is not valid JSON: nested too deeply", display)]
+    start = _skip_space(text, 0)
+    prefix = ""
+    if isinstance(document, dict):
+        extra = [key for key in document if key != "observations"]
+        if extra:
+            message = "unknown key (the object holds only 'observations')"
+            return [], [Problem(message, display, 1, key) for key in extra]
+        if not isinstance(document.get("observations"), list):
+            message = "must be a list of observation objects"
+            return [], [Problem(message, display, 1, "observations")]
+        items: list[Any] = document["observations"]
+        member = _member_offset(text, start, "observations")
+        offsets = _array_offsets(text, member) if member is not None else []
+        prefix = "observations"
+    elif isinstance(document, list):
+        items = document
+        offsets = _array_offsets(text, start)
+    else:
+        return [], [
+            Problem(
+                "must be a list of observation objects, or an object "
+                '{"observations": [...]} as `kpi export --format json` writes',
+                display,
+                1,
+            )
+        ]
+    rows: list[ImportRow] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        line = text.count("\n", 0, offsets[index]) + 1 if index < len(offsets) else None
+        row = _Row(display, line, f"{prefix}[{index}]")
+        if not isinstance(item, dict):
+            row.problem("", "is not an object with the keys " + ", ".join(COLUMNS))
+        else:
+            for key in item:
+                if key not in COLUMNS:
+                    row.problem(key, f"unknown key (the keys are: {', '.join(COLUMNS)})")
+            built = _build_row(row, item, _JSON)
+            if built is not None:
+                rows.append(built)
+        problems += row.problems
+    return rows, problems
+
+
+def read_import_file(
+    path: Path, display: Path | None = None
+) -> tuple[list[ImportRow], list[Problem]]:
+    """Read the import file at ``path`` (``.csv`` or ``.json``, chosen by extension).
+
+    Returns the good rows and a problem for every bad one (file ``display``, default ``path``;
+    line; column or key). Raises ``KpiError`` when the file cannot be read or decoded at all.
+    """
+    shown = display if display is not None else path
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise KpiError(
+            Problem(
+                f"has the extension {path.suffix or '(none)'!r}; kpi imports .csv or .json", shown
+            ),
+            hint="name the file *.csv (CSV) or *.json (JSON)",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise KpiError(Problem(f"cannot be read: {error.strerror}", shown)) from None
+    text = _decode(data, shown)
+    return _csv_rows(text, shown) if suffix == ".csv" else _json_rows(text, shown)
+
+
+def _check_against_project(
+    project: Project, rows: Sequence[ImportRow], replace: bool
+) -> tuple[list[ImportRow], list[Problem], bool]:
+    """Check rows against the project: known indicator, bounds, duplicates in the file, and
+    (without ``replace``) differences from recorded years. Identical repeats are dropped.
+
+    Returns the rows to record, the problems, and whether any problem is a recorded year."""
+    kept: list[ImportRow] = []
+    problems: list[Problem] = []
+    conflict = False
+    first: dict[tuple[str, int], ImportRow] = {}
+    for row in rows:
+        observation = row.observation
+        indicator = project.indicators.get(row.indicator)
+        if indicator is None:
+            known = ", ".join(project.indicators) or "none"
+            message = f"unknown indicator {row.indicator!r} (known: {known})"
+            problems.append(row.problem("indicator", message))
+            continue
+        is_rate = isinstance(indicator, RateIndicator)
+        bad = [m for _, m in check_observations([(0, observation)], indicator.bounds, is_rate)]
+        problems += [row.problem("value", message) for message in bad]
+        seen = first.setdefault((row.indicator, observation.year), row)
+        if seen is not row:
+            if not seen.observation.same_fields(observation):
+                problems.append(
+                    row.problem(
+                        "year",
+                        f"{row.indicator} {observation.year} is already given by {seen.label} "
+                        "with different content; keep one row",
+                    )
+                )
+            continue
+        if bad:
+            continue
+        recorded = [
+            o for o in project.observations.get(row.indicator, ()) if o.year == observation.year
+        ]
+        if not replace and recorded and not recorded[0].same_fields(observation):
+            conflict = True
+            problems.append(
+                row.problem(
+                    "value",
+                    f"{row.indicator} {observation.year} is already recorded as "
+                    f"{recorded[0].value!r} (source: {recorded[0].source}); this row differs",
+                )
+            )
+        kept.append(row)
+    return kept, problems, conflict
+
+
+def plan_import(
+    path: Path, project: Project, *, replace: bool, display: Path | None = None
+) -> list[ImportRow]:
+    """Read and validate the import file at ``path`` against ``project``, all rows at once.
+
+    Returns the rows to record (identical repeated rows once), in file order. Raises
+    ``KpiError`` naming every bad row (line, column or key, reason); then nothing should be
+    written. Recorded years that differ are bad rows unless ``replace``.
+    """
+    rows, problems = read_import_file(path, display)
+    kept, more, conflict = _check_against_project(project, rows, replace)
+    problems = sorted(problems + more, key=lambda p: p.line if p.line is not None else 0)
+    if problems:
+        hint = f"{len(problems)} problem(s); nothing was written"
+        if conflict:
+            hint += "; pass --replace to replace recorded years (old values are kept in revisions)"
+        raise KpiError(problems, hint=hint)
+    return kept
+
+
+# --------------------------------------------------------------------------------------- export
+
+
+def export_records(project: Project) -> Iterator[dict[str, Any]]:
+    """Every observation as a dict with the keys ``COLUMNS`` (``None`` for absent url/note),
+    indicators in ``targets.toml`` order, years ascending."""
+    for indicator_id in project.indicators:
+        for observation in sorted(project.observations.get(indicator_id, ()), key=lambda o: o.year):
+            yield {
+                "indicator": indicator_id,
+                "year": observation.year,
+                "value": observation.value,
+                "source": observation.source,
+                "status": observation.status,
+                "series_break": observation.series_break,
+                "url": observation.url,
+                "note": observation.note,
+            }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def export_csv(project: Project) -> str:
+    """CSV with the header ``COLUMNS``, which ``kpi import`` reads back unchanged."""
+    return _write_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in export_records(project)))
+
+
+def export_json(project: Project) -> str:
+    """``{"observations": [...]}``, each object with the keys ``COLUMNS``, and a final newline."""
+    document = {"observations": list(export_records(project))}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def dataflow_id(project_name: str) -> str:
+    """The SDMX dataflow id of a project: its name in ASCII (accents dropped), upper case, every
+    run of other characters as one ``_``; ``KPI_`` in front when it would not start with a letter.
+    ``"Hải Phòng 2030"`` gives ``HAI_PHONG_2030``."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", project_name.replace("đ", "d").replace("Đ", "D"))
+        .encode("ascii", "ignore")
+        .decode("ascii")
+    )
+    identifier = re.sub(r"[^A-Za-z0-9]+", "_", ascii_name).strip("_").upper()
+    if not identifier[:1].isalpha():
+        identifier = f"KPI_{identifier}".rstrip("_")
+    return identifier
+
+
+def export_sdmx_csv(project: Project) -> str:
+    """SDMX-CSV 1.0 with the header ``SDMX_COLUMNS``: one row per observation, ``BREAK`` as
+    ``true``/``false``, ``SOURCE_DETAIL`` the source (and its url in brackets)."""
+    dataflow = f"{SDMX_AGENCY}:{dataflow_id(project.name)}({SDMX_VERSION})"
+
+    def rows() -> Iterator[list[Any]]:
+        for record in export_records(project):
+            source = record["source"]
+            if record["url"]:
+                source = f"{source} ({record['url']})"
+            unit = project.indicators[record["indicator"]].unit
+            yield [
+                dataflow, record["indicator"], record["year"], record["value"], unit,
+                record["status"], record["series_break"], source, record["note"],
+            ]  # fmt: skip
+
+    return _write_csv(SDMX_COLUMNS, rows())
+
+
+__all__ = [
+    "COLUMNS",
+    "SDMX_COLUMNS",
+    "ImportRow",
+    "dataflow_id",
+    "export_csv",
+    "export_json",
+    "export_records",
+    "export_sdmx_csv",
+    "plan_import",
+    "read_import_file",
+]

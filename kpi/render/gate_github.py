@@ -1,0 +1,126 @@
+"""``kpi check --format github``: GitHub Actions workflow commands and a step summary.
+
+Each failing target becomes ``::error``, each target one step better than ``--fail-on`` a
+``::warning``, each target without usable data (not failing) a ``::notice``; every annotation
+points at ``file=`` and ``line=`` (see ``kpi.gate.locate_targets``). Values are escaped as the
+Actions toolkit does: ``%``, CR and LF in messages; also ``:`` and ``,`` in properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from kpi.errors import Problem
+from kpi.gate import GateResult, Level, Verdict
+from kpi.render import human
+from kpi.render.gate_text import summary_line, verdict_message
+
+_COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
+_ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message: ``%`` → ``%25``, CR → ``%0D``, LF → ``%0A``."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value: as ``escape_data``, and ``:`` → ``%3A``, ``,`` → ``%2C``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(name: str, message: str, properties: Mapping[str, str | int | None]) -> str:
+    """``::name key=value,...::message``, leaving out properties that are ``None``."""
+    given = ",".join(
+        f"{key}={escape_property(str(value))}"
+        for key, value in properties.items()
+        if value is not None
+    )
+    return f"::{name}{' ' + given if given else ''}::{escape_data(message)}"
+
+
+def _annotation(verdict: Verdict, result: GateResult) -> str:
+    location = verdict.location
+    return workflow_command(
+        _COMMANDS[verdict.level],
+        verdict_message(verdict, result.fail_on, separator="\n"),
+        {
+            "file": location.file if location else None,
+            "line": location.line if location else None,
+            "title": f"kpi: {verdict.target_id} {verdict.status.value}",
+        },
+    )
+
+
+def render(result: GateResult) -> str:
+    """One workflow command per target that is not simply ok (nothing when all are ok)."""
+    lines = [_annotation(v, result) for v in result.verdicts if v.level is not Level.OK]
+    return "".join(line + "\n" for line in lines)
+
+
+def problem_annotations(
+    problems: Iterable[Problem], file_of: Callable[[Problem], str | None]
+) -> str:
+    """``::error`` commands for problems that stopped the check (invalid data)."""
+    lines = [
+        workflow_command(
+            "error",
+            f"{problem.key}: {problem.message}" if problem.key else problem.message,
+            {
+                "file": file_of(problem),
+                "line": problem.line,
+                "title": "kpi: invalid data",
+            },
+        )
+        for problem in problems
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def _cell(text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def step_summary(result: GateResult) -> str:
+    """A Markdown section for ``$GITHUB_STEP_SUMMARY``: a heading, one table row per target,
+    the summary line."""
+    verdict = "passed" if result.passed else "failed"
+    lines = [
+        f"### kpi check {verdict}: {_cell(result.project_name)}, as of {result.as_of}",
+        "",
+        _row(["", "Target", "Indicator", "Status", "Latest", "Goal", "Progress ratio", "File"]),
+        _row(["---"] * 8),
+    ]
+    for v in result.verdicts:
+        a, location = v.assessment, v.location
+        where = ""
+        if location is not None:
+            where = location.file + (f":{location.line}" if location.line else "")
+        lines.append(
+            _row(
+                [
+                    _ICONS[v.level],
+                    f"`{v.target_id}`",
+                    f"`{a.indicator_id}`",
+                    f"**{human.STATUS_LABELS[v.status]}**",
+                    _cell(human.latest_text(a.latest)),
+                    _cell(human.goal_text(a.target, a.indicator.unit)),
+                    _cell(human.number(a.progress_ratio)),
+                    _cell(where),
+                ]
+            )
+        )
+    notes = [
+        f"- `{v.target_id}`: {_cell(note.message)}"
+        for v in result.verdicts
+        for note in v.assessment.notes
+    ]
+    if notes:
+        lines += ["", "<details><summary>Notes</summary>", "", *notes, "", "</details>"]
+    lines += ["", _cell(summary_line(result)), ""]
+    return "\n".join(lines) + "\n"

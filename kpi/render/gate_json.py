@@ -1,0 +1,66 @@
+"""``kpi check --format json``: one top-level object, like Lighthouse CI's assertion results.
+
+Keys are stable (new ones may be added, none renamed); unknown figures are ``null``, numbers are
+plain JSON numbers; only ``message`` is prose for people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpi.gate import Figures, GateResult, Level, Verdict
+from kpi.progress import Status
+from kpi.render.gate_text import verdict_message
+
+
+def _figures(figures: Figures, comparator: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {} if comparator is None else {"comparator": comparator}
+    data |= {
+        "value": figures.value,
+        "year": figures.year,
+        "pace": figures.pace,
+        "progress_ratio": figures.progress_ratio,
+    }
+    return data
+
+
+def result_dict(verdict: Verdict, fail_on: Status) -> dict[str, Any]:
+    """One entry of ``results``."""
+    a = verdict.assessment
+    location = verdict.location
+    return {
+        "id": verdict.target_id,
+        "indicator": a.indicator_id,
+        "status": verdict.status.value,
+        "passed": verdict.passed,
+        "level": verdict.level.value,
+        "unit": a.indicator.unit,
+        "pace_unit": verdict.pace_unit,
+        "expected": _figures(verdict.expected, verdict.comparator),
+        "actual": _figures(verdict.actual),
+        "message": verdict_message(verdict, fail_on),
+        "notes": [{"code": note.code, "message": note.message} for note in a.notes],
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+    }
+
+
+def document(result: GateResult) -> dict[str, Any]:
+    """The whole of ``kpi check --format json``."""
+    summary: dict[str, Any] = {"total": len(result.verdicts)}
+    summary |= {status.value: count for status, count in result.status_counts().items()}
+    summary |= {
+        "failed": result.count(Level.ERROR),
+        "warned": result.count(Level.WARNING),
+        "skipped": result.count(Level.NOTICE),
+        "ok": result.count(Level.OK),
+    }
+    return {
+        "project": result.project_name,
+        "as_of": result.as_of,
+        "fail_on": result.fail_on.value,
+        "fail_on_missing": result.fail_on_missing,
+        "passed": result.passed,
+        "summary": summary,
+        "results": [result_dict(v, result.fail_on) for v in result.verdicts],
+    }
