@@ -211,13 +211,14 @@ def path_between(start: PathPoint, end: PathPoint, compound: bool) -> tuple[Path
     span = end.year - start.year
     geometric = compound and start.value > 0 and end.value > 0
     points = []
-    for year in range(start.year, end.year + 1):
+    for year in range(start.year, end.year):
         share = (year - start.year) / span
         if geometric:
             value = start.value * power(end.value / start.value, share)
         else:
             value = start.value + (end.value - start.value) * share
         points.append(PathPoint(year, value))
+    points.append(end)  # exactly the end, free of rounding
     return tuple(points)
 
 

@@ -7,6 +7,7 @@ an exclusive lock on ``targets.toml``, so concurrent writers never lose an updat
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import fcntl
@@ -83,12 +84,14 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 
 def _read_toml(path: Path, display: Path) -> tuple[_Document | None, Any, list[Problem]]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        return None, None, [Problem("is not UTF-8 text", display, line)]
+        raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     except OSError as error:
         return None, None, [Problem(f"cannot be read: {error.strerror}", display)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, None, [Problem("is not UTF-8 text", display, line)]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -123,6 +126,13 @@ def _validation_problems(document: _Document, error: ValidationError) -> list[Pr
         if len(loc) >= 3 and loc[0] == "indicators" and loc[2] in ("level", "rate"):
             del loc[2]
         message = _describe(item)
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc.append("kind")
+            message = (
+                "required key is missing"
+                if item["type"] == "union_tag_not_found"
+                else "must be 'level' or 'rate'"
+            )
         if loc and loc[-1] == "[key]":
             loc.pop()
             message = "is not a valid identifier: " + message
