@@ -1,7 +1,8 @@
 """Notes that explain an assessment: a stable ``code`` for scripts and a message for people.
 
 The message templates live here, one per code, so that every explanation the tool can give is
-in one place (and a translation can be checked for completeness against this table).
+in one place; each is an English message id of the catalogue (``kpi.i18n``), translated when the
+message is shown. Numbers in a message follow the language's convention (``60,6`` in Vietnamese).
 """
 
 from __future__ import annotations
@@ -9,38 +10,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kpi.i18n import N_, _, format_number
+
 TEMPLATES: Mapping[str, str] = {
-    "no_data": "no observation up to {as_of}",
-    "no_data_in_period": "no observation in the period {start}-{end} up to {as_of}",
-    "not_started": "the period starts in {start}, after {as_of}",
-    "no_trend_base": ("no comparable observation in {first}-{last} to measure a trend from"),
-    "series_break": ("series break in {year}: the trend is measured only from {year} on"),
-    "series_break_latest": (
+    "no_data": N_("no observation up to {as_of}"),
+    "no_data_in_period": N_("no observation in the period {start}-{end} up to {as_of}"),
+    "not_started": N_("the period starts in {start}, after {as_of}"),
+    "no_trend_base": N_("no comparable observation in {first}-{last} to measure a trend from"),
+    "series_break": N_("series break in {year}: the trend is measured only from {year} on"),
+    "series_break_latest": N_(
         "the latest value ({year}) starts a new series (series break): no earlier year is "
         "comparable with it"
     ),
-    "stale": "the latest observation is from {year}, {age} years before {as_of}",
-    "estimated": "the latest value ({year}) is an estimate",
-    "provisional": "the latest value ({year}) is provisional",
-    "missed": "the target year {year} has passed and the target was not met",
-    "projection_clamped": (
-        "the projection ({raw:.6g}) was held to the indicator's bounds ({bound:g})"
-    ),
-    "ratio_infinite": (
+    "stale": N_("the latest observation is from {year}, {age} years before {as_of}"),
+    "estimated": N_("the latest value ({year}) is an estimate"),
+    "provisional": N_("the latest value ({year}) is provisional"),
+    "missed": N_("the target year {year} has passed and the target was not met"),
+    "projection_clamped": N_("the projection ({raw}) was held to the indicator's bounds ({bound})"),
+    "ratio_infinite": N_(
         "the target needs no change from the base year, so the progress ratio is infinite"
     ),
-    "latest_below_band": "the latest year ({year}: {value:g}) is below the band",
-    "latest_in_band": "the latest year ({year}: {value:g}) is within the band",
-    "latest_above_band": "the latest year ({year}: {value:g}) is above the band",
-    "above_band": (
-        "needs more than the top of the planned band: {required:.4g} a year against {high:g}"
+    "latest_below_band": N_("the latest year ({year}: {value}) is below the target range"),
+    "latest_in_band": N_("the latest year ({year}: {value}) is within the target range"),
+    "latest_above_band": N_("the latest year ({year}: {value}) is above the target range"),
+    "above_band": N_(
+        "needs more than the top of the planned band: {required} % a year against {high} %"
     ),
-    "missing_years": "years missing inside the period, left out of the average: {years}",
-    "secured": (
-        "the remaining years need only {required:.4g} a year (zero or less), so the progress "
+    "missing_years": N_("years missing inside the period, left out of the average: {years}"),
+    "secured": N_(
+        "the remaining years need only {required} % a year (zero or less), so the progress "
         "ratio is taken as infinite"
     ),
 }
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return format_number(value, 4)
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,5 +59,6 @@ class Note:
 
     @property
     def message(self) -> str:
-        """The note in English, e.g. ``the latest value (2024) is an estimate``."""
-        return TEMPLATES[self.code].format(**self.params)
+        """The note in the current language, e.g. ``the latest value (2024) is an estimate``."""
+        shown = {key: _shown(value) for key, value in self.params.items()}
+        return _(TEMPLATES[self.code]).format(**shown)

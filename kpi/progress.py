@@ -143,6 +143,7 @@ class ProjectAssessment:
     as_of: int
     targets: tuple[TargetAssessment, ...]
     monitored: tuple[MonitoredSummary, ...]
+    project_name_vi: str | None = None
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -306,7 +307,9 @@ def assess_level(
             else:
                 assert observed_growth is not None and needed_growth is not None
                 ratio = progress_ratio(d, observed_growth, needed_growth)
-            if math.isinf(ratio):
+            if math.isnan(ratio):  # values too far apart for floating point: no verdict
+                ratio = None
+            elif math.isinf(ratio):
                 notes.append(Note("ratio_infinite"))
         if years_left > 0:
             if uses_slopes:
@@ -512,4 +515,6 @@ def assess_project(project: Project, as_of: int) -> ProjectAssessment:
             )
         for target in indicator.targets:
             targets.append(assess_target(project, indicator_id, target, as_of))
-    return ProjectAssessment(project.name, as_of, tuple(targets), tuple(monitored))
+    return ProjectAssessment(
+        project.name, as_of, tuple(targets), tuple(monitored), project.definition.project.name_vi
+    )

@@ -56,7 +56,8 @@ def status(
 
     Example: kpi status --as-of 2025 --format json
     """
-    report = assess(load(ctx), as_of)
+    project = load(ctx)
+    report = assess(project, as_of)
     if output_format is StatusFormat.json:
         from kpi.serialize import status_document
 
@@ -72,7 +73,7 @@ def status(
     else:
         from kpi.render.table import print_status
 
-        print_status(report)
+        print_status(project, report)
 
 
 @app.command()

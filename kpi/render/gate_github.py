@@ -107,7 +107,7 @@ def step_summary(result: GateResult) -> str:
                     _ICONS[v.level],
                     f"`{v.target_id}`",
                     f"`{a.indicator_id}`",
-                    f"**{human.STATUS_LABELS[v.status]}**",
+                    f"**{human.status_label(v.status)}**",
                     _cell(human.latest_text(a.latest)),
                     _cell(human.goal_text(a.target, a.indicator.unit)),
                     _cell(human.number(a.progress_ratio)),

@@ -12,13 +12,13 @@ MARKS = {Level.ERROR: "FAIL", Level.WARNING: "WARN", Level.NOTICE: "SKIP", Level
 
 
 def _label(verdict: Verdict) -> str:
-    return human.STATUS_LABELS[verdict.status]
+    return human.status_label(verdict.status)
 
 
 def headline(verdict: Verdict, fail_on: Status) -> str:
     """The status and what it means for the gate, e.g. ``at risk, one step better than off
     track``."""
-    label, fail_on_label = _label(verdict), human.STATUS_LABELS[fail_on]
+    label, fail_on_label = _label(verdict), human.status_label(fail_on)
     if verdict.level is Level.ERROR:
         if verdict.status.is_missing:
             return f"{label}, failing with --fail-on-missing"

@@ -1,35 +1,86 @@
-"""Short human texts for figures, shared by the table and Markdown renderers."""
+"""Short texts for people (figures, goals, statuses), shared by every human format.
+
+Every label is an English message id translated with ``kpi.i18n._`` when shown, and every number
+follows the current language's convention.
+"""
 
 from __future__ import annotations
 
-from kpi.model import LevelTarget, Observation, RateTarget
-from kpi.progress import MonitoredSummary, Status, TargetAssessment
+import math
+
+from kpi.i18n import N_, _, format_number, language
+from kpi.model import LevelIndicator, LevelTarget, Observation, RateIndicator, RateTarget
+from kpi.progress import (
+    STALE_AFTER_YEARS,
+    MonitoredSummary,
+    ProjectAssessment,
+    Status,
+    TargetAssessment,
+)
 
 NONE = "–"
 
 STATUS_LABELS = {
-    Status.ACHIEVED: "achieved",
-    Status.ON_TRACK: "on track",
-    Status.AT_RISK: "at risk",
-    Status.OFF_TRACK: "off track",
-    Status.MOVING_AWAY: "moving away",
-    Status.INSUFFICIENT_DATA: "insufficient data",
-    Status.NO_DATA: "no data",
+    Status.ACHIEVED: N_("achieved"),
+    Status.ON_TRACK: N_("on track"),
+    Status.AT_RISK: N_("at risk"),
+    Status.OFF_TRACK: N_("off track"),
+    Status.MOVING_AWAY: N_("moving away"),
+    Status.INSUFFICIENT_DATA: N_("insufficient data"),
+    Status.NO_DATA: N_("no data"),
 }
 
 _COMPARATORS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 
 
+def status_label(status: Status) -> str:
+    """The status in words, in the current language (``on track``, ``đúng lộ trình``)."""
+    return _(STATUS_LABELS[status])
+
+
 def number(value: float | None, digits: int = 2, signed: bool = False) -> str:
     """``value`` rounded to ``digits`` decimals without trailing zeros; ``–`` when unknown."""
-    if value is None:
+    if value is None or math.isnan(value):
         return NONE
-    if value in (float("inf"), float("-inf")):
+    if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "+0") and not signed else text
+    return format_number(value, digits, signed)
+
+
+def name_of(item: LevelIndicator | RateIndicator | LevelTarget | RateTarget) -> str | None:
+    """The item's name in the current language (``name_vi`` in Vietnamese when given)."""
+    if language() == "vi" and item.name_vi:
+        return item.name_vi
+    return item.name
+
+
+def project_title(report: ProjectAssessment) -> str:
+    """``Hai Phong 2030, as of 2026`` in the current language."""
+    name = report.project_name_vi if language() == "vi" and report.project_name_vi else None
+    return _("{project}, as of {year}").format(
+        project=name or report.project_name, year=report.as_of
+    )
+
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int = 8) -> str:
+    """The last ``width`` values as bars ``▁▂▃▄▅▆▇█`` scaled between their minimum and maximum."""
+    shown = values[-width:]
+    if not shown:
+        return ""
+    low, high = min(shown), max(shown)
+    span = high - low
+    if span == 0 or not math.isfinite(span):
+        return SPARK_BARS[3] * len(shown)
+    top = len(SPARK_BARS) - 1
+    return "".join(SPARK_BARS[round((v - low) / span * top)] for v in shown)
+
+
+def is_stale(observation: Observation | None, as_of: int) -> bool:
+    """True when the observation is more than two years older than ``as_of``."""
+    return observation is not None and as_of - observation.year > STALE_AFTER_YEARS
 
 
 def marks(observation: Observation) -> str:
@@ -40,18 +91,26 @@ def marks(observation: Observation) -> str:
     return "".join(flags)
 
 
-def latest_text(observation: Observation | None) -> str:
-    """``60.6 (2023)``, with marks such as ``44.4 E| (2025)``; ``no data`` when there is none."""
+def latest_text(observation: Observation | None, as_of: int | None = None) -> str:
+    """``60.6 (2023)``, with marks such as ``44.4 E| (2025)`` (and ``!`` when older than two
+    years before ``as_of``, if given); ``no data`` when there is none."""
     if observation is None:
-        return "no data"
+        return _("no data")
     flags = marks(observation)
+    if as_of is not None and is_stale(observation, as_of):
+        flags += "!"
     return f"{number(observation.value)}{' ' + flags if flags else ''} ({observation.year})"
 
 
 def goal_text(target: LevelTarget | RateTarget, unit: str) -> str:
     """``≥ 55 % by 2030`` or ``20–22 %/yr, 2025–2030``."""
     if isinstance(target, LevelTarget):
-        return f"{_COMPARATORS[target.comparator]} {number(target.value)} {unit} by {target.year}"
+        return _("{comparator} {value} {unit} by {year}").format(
+            comparator=_COMPARATORS[target.comparator],
+            value=number(target.value),
+            unit=unit,
+            year=target.year,
+        )
     band = (
         f"{number(target.low)}–{number(target.high)}"
         if target.high is not None
@@ -60,16 +119,18 @@ def goal_text(target: LevelTarget | RateTarget, unit: str) -> str:
     return f"{band} {unit}, {target.start}–{target.end}"
 
 
-def needs_text(assessment: TargetAssessment) -> str:
-    """The pace now required: ``1.34/yr (+2.08 %/yr)`` for a level, ``15.46 %/yr`` for a rate."""
+def needs_text(assessment: TargetAssessment, with_growth: bool = True) -> str:
+    """The pace now required: ``+1.34/yr (+2.08 %/yr)`` for a level (the part in brackets only
+    ``with_growth``), ``15.46 %/yr`` for a rate."""
     if isinstance(assessment.target, RateTarget):
         rate = assessment.required_growth_pct
-        return NONE if rate is None else f"{number(rate)} %/yr"
+        return NONE if rate is None else _("{rate} %/yr").format(rate=number(rate))
     if assessment.required_pace is None:
         return NONE
-    text = f"{number(assessment.required_pace, signed=True)}/yr"
-    if assessment.required_growth_pct is not None:
-        text += f" ({number(assessment.required_growth_pct, signed=True)} %/yr)"
+    text = _("{pace}/yr").format(pace=number(assessment.required_pace, signed=True))
+    if with_growth and assessment.required_growth_pct is not None:
+        growth = _("{rate} %/yr").format(rate=number(assessment.required_growth_pct, signed=True))
+        text += f" ({growth})"
     return text
 
 
@@ -78,8 +139,10 @@ def trend_text(growth_pct: float | None, trend_from: int | None, rate: bool) -> 
     if growth_pct is None:
         return NONE
     if rate:
-        return f"avg {number(growth_pct)} %/yr since {trend_from}"
-    return f"{number(growth_pct, signed=True)} %/yr since {trend_from}"
+        return _("avg {rate} %/yr since {year}").format(rate=number(growth_pct), year=trend_from)
+    return _("{rate} %/yr since {year}").format(
+        rate=number(growth_pct, signed=True), year=trend_from
+    )
 
 
 def assessment_trend(assessment: TargetAssessment) -> str:
@@ -102,7 +165,32 @@ def projected_text(assessment: TargetAssessment) -> str:
     """``97.97 in 2030``, or ``–`` without a projection."""
     if assessment.projected is None or not isinstance(assessment.target, LevelTarget):
         return NONE
-    return f"{number(assessment.projected)} in {assessment.target.year}"
+    return _("{value} in {year}").format(
+        value=number(assessment.projected), year=assessment.target.year
+    )
 
 
-LEGEND = "Marks: E estimated, P provisional, F forecast, | series break."
+def legend() -> str:
+    """What the marks on values mean."""
+    return _(
+        "Marks: E estimated, P provisional, F forecast, | series break, ! stale (older "
+        "than two years)."
+    )
+
+
+def summary_line(statuses: list[Status]) -> str:
+    """``5 targets: 1 achieved, 2 on track, 1 at risk, 0 off track, 1 without data``."""
+    count = {status: statuses.count(status) for status in Status}
+    missing = count[Status.NO_DATA] + count[Status.INSUFFICIENT_DATA]
+    return _(
+        "{total} targets: {achieved} achieved, {on_track} on track, {at_risk} at risk, "
+        "{off_track} off track, {moving_away} moving away, {missing} without enough data"
+    ).format(
+        total=len(statuses),
+        achieved=count[Status.ACHIEVED],
+        on_track=count[Status.ON_TRACK],
+        at_risk=count[Status.AT_RISK],
+        off_track=count[Status.OFF_TRACK],
+        moving_away=count[Status.MOVING_AWAY],
+        missing=missing,
+    )

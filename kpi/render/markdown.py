@@ -30,7 +30,7 @@ def status_markdown(report: ProjectAssessment) -> str:
                     human.needs_text(a),
                     human.assessment_trend(a),
                     human.projected_text(a),
-                    f"**{human.STATUS_LABELS[a.status]}**",
+                    f"**{human.status_label(a.status)}**",
                 ]
             )
         )
@@ -51,5 +51,5 @@ def status_markdown(report: ProjectAssessment) -> str:
                     ]
                 )
             )
-    lines += ["", human.LEGEND]
+    lines += ["", human.legend()]
     return "\n".join(lines) + "\n"

@@ -1,13 +1,25 @@
-"""Rich tables for people: ``kpi status`` and ``kpi show`` in a terminal."""
+"""Rich tables for people: ``kpi status`` and ``kpi show`` in a terminal.
+
+Colour per status, with the status also in words so that the table reads the same with
+``NO_COLOR``; below 110 columns the status table drops its least essential columns.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from kpi.i18n import N_, _
 from kpi.model import Observation, Project
-from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
+from kpi.progress import (
+    LevelDetails,
+    MonitoredSummary,
+    ProjectAssessment,
+    RateDetails,
+    Status,
+    TargetAssessment,
+)
 from kpi.render import human
 
 if TYPE_CHECKING:
@@ -22,6 +34,10 @@ STATUS_STYLES = {
     Status.INSUFFICIENT_DATA: "dim",
     Status.NO_DATA: "dim",
 }
+WIDE = 110
+_MIN_WIDTHS = {"Latest": 8, "Goal": 10, "Needs": 8, "Status": 12}
+
+Cell = Callable[[TargetAssessment, Sequence[Observation], int], str]
 
 
 def _console() -> Console:
@@ -34,58 +50,100 @@ def _console() -> Console:
 
 
 def _status_text(status: Status) -> str:
-    return f"[{STATUS_STYLES[status]}]{human.STATUS_LABELS[status]}[/]"
+    return f"[{STATUS_STYLES[status]}]{human.status_label(status)}[/]"
 
 
-def _notes(console: Console, assessments: tuple[TargetAssessment, ...]) -> None:
+def _target_cell(a: TargetAssessment, _seen: Sequence[Observation], _as_of: int) -> str:
     from rich.markup import escape
 
-    for assessment in assessments:
-        for note in assessment.notes:
-            console.print(f"  [dim]{assessment.target.id}:[/] {escape(note.message)}")
+    name = human.name_of(a.target) or human.name_of(a.indicator) or a.target.id
+    return f"{escape(name)}\n[dim]{escape(a.target.id)}[/]"
 
 
-def print_status(report: ProjectAssessment) -> None:
-    """Print the status of every target and monitored indicator as tables on stdout."""
+def _target_id_cell(a: TargetAssessment, _seen: Sequence[Observation], _as_of: int) -> str:
+    from rich.markup import escape
+
+    return escape(a.target.id)
+
+
+# (heading, justify, shown in narrow terminals, cell)
+_COLUMNS: tuple[tuple[str, Literal["left", "right"], bool, Cell], ...] = (
+    (N_("Target"), "left", True, _target_cell),
+    (N_("Series"), "left", False, lambda a, seen, _: human.sparkline([o.value for o in seen])),
+    (N_("Latest"), "right", True, lambda a, _, as_of: human.latest_text(a.latest, as_of)),
+    (N_("Goal"), "left", True, lambda a, _s, _y: human.goal_text(a.target, a.indicator.unit)),
+    (N_("Gap"), "right", False, lambda a, _s, _y: human.number(a.gap)),
+    (N_("Needs"), "right", True, lambda a, _s, _y: human.needs_text(a)),
+    (N_("Trend"), "right", False, lambda a, _s, _y: human.assessment_trend(a)),
+    (N_("Projected"), "right", False, lambda a, _s, _y: human.projected_text(a)),
+    (N_("Status"), "left", True, lambda a, _s, _y: _status_text(a.status)),
+)  # fmt: skip
+
+
+def print_status(project: Project, report: ProjectAssessment) -> None:
+    """Print the status of every target and monitored indicator as tables on stdout, with the
+    notes that explain them, a legend and a one-line summary."""
     from rich.markup import escape
     from rich.table import Table
 
     console = _console()
+    wide = console.width >= WIDE
+    columns = [column for column in _COLUMNS if wide or column[2]]
+    if not wide:  # the id alone (short, and what other commands take) and the pace alone
+        columns[0] = (columns[0][0], "left", True, _target_id_cell)
+        columns[3] = (columns[3][0], "right", True, lambda a, _s, _y: human.needs_text(a, False))
+    from rich import box
+
     table = Table(
-        title=f"{escape(report.project_name)}, as of {report.as_of}", title_justify="left"
+        title=escape(human.project_title(report)),
+        title_justify="left",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAVY,  # no side borders in 80 columns
     )
-    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
-        ("Target", "left"), ("Latest", "right"), ("Goal", "left"), ("Gap", "right"),
-        ("Needs", "right"), ("Trend", "right"), ("Projected", "right"), ("Status", "left"),
-    )  # fmt: skip
-    for heading, justify in columns:
-        table.add_column(heading, justify=justify, no_wrap=heading in ("Target", "Status"))
+    for heading, justify, _narrow, _cell in columns:
+        table.add_column(
+            _(heading),
+            justify=justify,
+            no_wrap=heading == "Target" and not wide,
+            min_width=_MIN_WIDTHS.get(heading, 24 if wide else None),
+            overflow="fold",
+        )
     for a in report.targets:
+        seen = _seen(project, a.indicator_id, report.as_of)
+        cells = [cell(a, seen, report.as_of) for *_, cell in columns]
+        table.add_row(*(c if i in (0, len(cells) - 1) else escape(c) for i, c in enumerate(cells)))
+    console.print(table)
+    for a in report.targets:
+        for note in a.notes:
+            console.print(f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}")
+    if report.monitored:
+        _print_monitored(console, project, report.monitored, report.as_of)
+    console.print(f"[dim]{escape(human.legend())}[/]")
+    console.print(escape(human.summary_line([a.status for a in report.targets])))
+
+
+def _seen(project: Project, indicator_id: str, as_of: int) -> list[Observation]:
+    return [o for o in project.observations[indicator_id] if o.year <= as_of and o.status != "F"]
+
+
+def _print_monitored(
+    console: Console, project: Project, monitored: Sequence[MonitoredSummary], as_of: int
+) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=_("Monitored (no target)"), title_justify="left")
+    for heading in (_("Indicator"), _("Series"), _("Latest"), _("Unit"), _("Trend")):
+        table.add_column(heading)
+    for m in monitored:
+        name = human.name_of(m.indicator) or m.indicator_id
         table.add_row(
-            escape(a.target.id),
-            escape(human.latest_text(a.latest)),
-            escape(human.goal_text(a.target, a.indicator.unit)),
-            human.number(a.gap),
-            human.needs_text(a),
-            human.assessment_trend(a),
-            human.projected_text(a),
-            _status_text(a.status),
+            f"{escape(name)}\n[dim]{escape(m.indicator_id)}[/]",
+            human.sparkline([o.value for o in _seen(project, m.indicator_id, as_of)]),
+            escape(human.latest_text(m.latest, as_of)),
+            escape(m.indicator.unit),
+            escape(human.monitored_trend(m)),
         )
     console.print(table)
-    _notes(console, report.targets)
-    if report.monitored:
-        monitored = Table(title="Monitored (no target)", title_justify="left")
-        for heading in ("Indicator", "Latest", "Unit", "Trend"):
-            monitored.add_column(heading)
-        for m in report.monitored:
-            monitored.add_row(
-                escape(m.indicator_id),
-                escape(human.latest_text(m.latest)),
-                escape(m.indicator.unit),
-                human.monitored_trend(m),
-            )
-        console.print(monitored)
-    console.print(f"[dim]{human.LEGEND}[/]")
 
 
 def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -> None:
@@ -95,23 +153,29 @@ def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -
 
     console = _console()
     indicator = project.indicators[indicator_id]
-    console.print(f"[bold]{escape(indicator.name)}[/] ({indicator_id})")
-    if indicator.name_vi:
-        console.print(escape(indicator.name_vi))
-    bounds = f", bounds {indicator.bounds[0]:g}–{indicator.bounds[1]:g}" if indicator.bounds else ""
-    console.print(f"kind {indicator.kind}, unit {escape(indicator.unit)}{bounds}")
+    console.print(f"[bold]{escape(human.name_of(indicator) or indicator_id)}[/] ({indicator_id})")
+    kind = _("level") if indicator.kind == "level" else _("rate")
+    line = _("kind {kind}, unit {unit}").format(kind=kind, unit=indicator.unit)
+    if indicator.bounds:
+        line += ", " + _("bounds {low} to {high}").format(
+            low=human.number(indicator.bounds[0]), high=human.number(indicator.bounds[1])
+        )
+    console.print(escape(line))
     if indicator.owner:
-        console.print(f"owner: {escape(indicator.owner)}")
+        console.print(escape(_("owner: {owner}").format(owner=indicator.owner)))
 
-    observations = Table(title="Observations", title_justify="left")
-    for heading in ("Year", "Value", "Flags", "Source", "Note"):
-        observations.add_column(heading, overflow="fold")
     seen = [o for o in project.observations[indicator_id] if o.year <= report.as_of]
+    observations = Table(title=_("Observations"), title_justify="left")
+    for heading in (_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")):
+        observations.add_column(heading, overflow="fold")
     for o in seen:
         source = o.source + (f" <{o.url}>" if o.url else "")
         note = o.note or ""
         if o.revisions:
-            note += f" (revised {len(o.revisions)}x; was {human.number(o.revisions[-1].value)})"
+            revised = _("revised {count} times; was {value}").format(
+                count=len(o.revisions), value=human.number(o.revisions[-1].value, 4)
+            )
+            note = f"{note} ({revised})" if note else revised
         observations.add_row(
             str(o.year), human.number(o.value, 4), human.marks(o), escape(source), escape(note)
         )
@@ -120,68 +184,85 @@ def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -
     for a in report.targets:
         if a.indicator_id == indicator_id:
             _print_target(console, a, seen)
-    console.print(f"[dim]{human.LEGEND}[/]")
+    for m in report.monitored:
+        if m.indicator_id == indicator_id:
+            console.print(
+                escape(
+                    _("Monitored (no target): latest {latest}, trend {trend}").format(
+                        latest=human.latest_text(m.latest, report.as_of),
+                        trend=human.monitored_trend(m),
+                    )
+                )
+            )
+    console.print(f"[dim]{escape(human.legend())}[/]")
 
 
-def _print_target(
-    console: Console, a: TargetAssessment, observations: Sequence[Observation]
-) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    console.print()
-    console.print(
-        f"[bold]{escape(a.target.id)}[/]: {escape(human.goal_text(a.target, a.indicator.unit))}"
-        f"  →  {_status_text(a.status)}"
-    )
-    if a.target.source:
-        console.print(f"[dim]set by: {escape(a.target.source)}[/]")
-    figures = Table(show_header=False, box=None, padding=(0, 2))
+def _figure_rows(a: TargetAssessment) -> list[tuple[str, str]]:
     rows = [
-        ("latest", human.latest_text(a.latest)),
-        ("gap", human.number(a.gap, 4)),
-        ("years left", human.NONE if a.years_left is None else str(a.years_left)),
-        ("required pace", human.needs_text(a)),
-        ("observed trend", human.assessment_trend(a)),
-        ("progress ratio R", human.number(a.progress_ratio, 4)),
-        ("projection", human.projected_text(a)),
+        (_("latest"), human.latest_text(a.latest)),
+        (_("gap"), human.number(a.gap, 4)),
+        (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
+        (_("required pace"), human.needs_text(a)),
+        (_("observed trend"), human.assessment_trend(a)),
+        (_("progress ratio R"), human.number(a.progress_ratio, 4)),
+        (_("projection"), human.projected_text(a)),
     ]
     details = a.details
     if isinstance(details, LevelDetails):
         if details.base is not None:
-            rows.append(("trend base", f"{human.number(details.base.value)} ({details.base.year})"))
-        rows.append(
-            ("growth needed from base", f"{human.number(details.needed_growth_pct, 4)} %/yr")
+            base = f"{human.number(details.base.value)} ({details.base.year})"
+            rows.append((_("trend base"), base))
+        needed = _("{rate} %/yr").format(rate=human.number(details.needed_growth_pct, 4))
+        rows.append((_("growth needed from base"), needed))
+        slopes = _("{observed} / {needed} a year").format(
+            observed=human.number(details.observed_slope, 4),
+            needed=human.number(details.needed_slope, 4),
         )
-        rows.append(("slopes (observed / needed)",
-                     f"{human.number(details.observed_slope, 4)} / "
-                     f"{human.number(details.needed_slope, 4)} a year"
-                     + (" (used for R)" if details.uses_slopes else "")))  # fmt: skip
+        if details.uses_slopes:
+            slopes += " " + _("(used for R)")
+        rows.append((_("slopes (observed / needed)"), slopes))
         if details.ahead_of_plan is not None:
-            rows.append(("ahead of plan", human.number(details.ahead_of_plan, 4, signed=True)))
+            rows.append((_("ahead of plan"), human.number(details.ahead_of_plan, 4, signed=True)))
     elif isinstance(details, RateDetails):
-        rows.append(("years observed", ", ".join(str(o.year) for o in details.observed) or "none"))
-        rows.append(("period years N", str(details.period_years)))
-    for label, value in rows:
-        figures.add_row(label, escape(value))
+        years = ", ".join(str(o.year) for o in details.observed) or _("none")
+        rows.append((_("years observed"), years))
+        rows.append((_("period years N"), str(details.period_years)))
+    return rows
+
+
+def _print_target(console: Console, a: TargetAssessment, seen: Sequence[Observation]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console.print()
+    title = human.name_of(a.target) or a.target.id
+    goal = human.goal_text(a.target, a.indicator.unit)
+    console.print(
+        f"[bold]{escape(title)}[/] ({escape(a.target.id)}): {escape(goal)}  →  "
+        f"{_status_text(a.status)}"
+    )
+    if a.target.source:
+        console.print(f"[dim]{escape(_('set by: {source}').format(source=a.target.source))}[/]")
+    figures = Table(show_header=False, box=None, padding=(0, 2))
+    for label, value in _figure_rows(a):
+        figures.add_row(escape(label), escape(value))
     console.print(figures)
     for note in a.notes:
-        console.print(f"  [dim]note:[/] {escape(note.message)}")
+        console.print(f"  [dim]{escape(_('note:'))}[/] {escape(note.message)}")
+    details = a.details
     if isinstance(details, LevelDetails) and (details.planned_path or details.required_path):
-        _print_paths(console, details, observations)
+        _print_paths(console, details, seen)
 
 
-def _print_paths(
-    console: Console, details: LevelDetails, observations: Sequence[Observation]
-) -> None:
+def _print_paths(console: Console, details: LevelDetails, seen: Sequence[Observation]) -> None:
     from rich.table import Table
 
     planned = {p.year: p.value for p in details.planned_path}
     required = {p.year: p.value for p in details.required_path}
-    observed = {o.year: o.value for o in observations}
+    observed = {o.year: o.value for o in seen}
     years = sorted(set(planned) | set(required))
-    paths = Table(title="Path to the target, year by year", title_justify="left")
-    for heading in ("Year", "Planned", "Required", "Observed"):
+    paths = Table(title=_("Path to the target, year by year"), title_justify="left")
+    for heading in (_("Year"), _("Planned"), _("Required"), _("Observed")):
         paths.add_column(heading, justify="right")
     for year in years:
         paths.add_row(

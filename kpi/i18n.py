@@ -1,0 +1,72 @@
+"""The language of texts for people: English (the message ids themselves) or Vietnamese.
+
+Messages go through the standard ``gettext`` machinery: ``kpi/locale/vi/LC_MESSAGES/kpi.po`` is
+the catalogue people edit, ``kpi.mo`` beside it its compiled form (``python
+scripts/compile_messages.py``). Code marks a text with ``_()`` where it is shown and with ``N_()``
+where it is only defined (tables of labels, templates), then translates it when shown.
+
+The language is chosen once per process, from ``--lang`` or ``KPI_LANG``, before any command
+runs; machine formats (JSON, CSV, JUnit) never depend on it.
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LANGUAGES = ("en", "vi")
+DEFAULT_LANGUAGE = "en"
+DOMAIN = "kpi"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+@dataclass
+class _Current:
+    language: str = DEFAULT_LANGUAGE
+    translation: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
+
+
+_current = _Current()
+
+
+def set_language(code: str) -> None:
+    """Use ``code`` (one of ``LANGUAGES``) for every text shown from now on.
+
+    Raises ``ValueError`` for an unknown code.
+    """
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language {code!r}; choose one of {', '.join(LANGUAGES)}")
+    translation: gettext.NullTranslations = gettext.NullTranslations()
+    if code != DEFAULT_LANGUAGE:
+        translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
+    _current.language = code
+    _current.translation = translation
+
+
+def language() -> str:
+    """The current language code."""
+    return _current.language
+
+
+def _(message: str) -> str:
+    """``message`` (English) in the current language."""
+    return _current.translation.gettext(message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue without translating it yet; returns it unchanged."""
+    return message
+
+
+def format_number(value: float, digits: int = 2, signed: bool = False) -> str:
+    """``value`` with at most ``digits`` decimals, trailing zeros dropped, in the current
+    language's convention: ``1,234.5`` in English, ``1.234,5`` in Vietnamese."""
+    text = f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "+0"):
+        text = "+0" if signed else "0"
+    if language() == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
