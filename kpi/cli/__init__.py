@@ -10,12 +10,20 @@ from __future__ import annotations
 from kpi.cli import core as _core
 from kpi.cli import exchange as _exchange
 from kpi.cli import gate as _gate
-from kpi.cli.common import app
+from kpi.cli.common import app, language_from
 
 __all__ = ["app", "main"]
 _COMMAND_MODULES = (_core, _gate, _exchange)
 
 
 def main() -> None:
-    """Entry point of the ``kpi`` console script."""
+    """Entry point of the ``kpi`` console script: choose the language, then run the command."""
+    import os
+    import sys
+
+    from kpi.i18n import set_language
+
+    chosen = language_from(sys.argv[1:], os.environ)
+    if chosen is not None:
+        set_language(chosen)
     app()

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, app, assess, load, print_json, project_root
+from kpi.cli.common import AsOf, Lang, assess, command, load, print_json, project_root
 from kpi.errors import KpiError, fail
 from kpi.model import MAX_YEAR, MIN_YEAR, Observation, Project
 from kpi.store import observations_path
@@ -36,7 +36,7 @@ class ObservationStatusOption(StrEnum):
     F = "F"
 
 
-@app.command()
+@command()
 def status(
     ctx: typer.Context,
     as_of: AsOf = None,
@@ -49,6 +49,7 @@ def status(
             "scripts and documents. Example: --format json",
         ),
     ] = StatusFormat.table,
+    lang: Lang = None,
 ) -> None:
     """One row per target: latest value, goal, gap, required pace, trend, projection, status.
 
@@ -76,7 +77,7 @@ def status(
         print_status(project, report)
 
 
-@app.command()
+@command()
 def show(
     ctx: typer.Context,
     indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
@@ -87,6 +88,7 @@ def show(
             "--format", "-f", help="table for people, json for scripts. Example: --format json"
         ),
     ] = ShowFormat.table,
+    lang: Lang = None,
 ) -> None:
     """One indicator: definition, every observation with its source and flags, each target's
     figures, and the planned and required paths year by year.
@@ -128,7 +130,7 @@ def _parse_value(text: str, indicator: str) -> float:
     return value
 
 
-@app.command()
+@command()
 def record(
     ctx: typer.Context,
     indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. manufacturing_share_grdp.")],
@@ -160,6 +162,7 @@ def record(
             "(the old one is kept in its revisions).",
         ),
     ] = False,
+    lang: Lang = None,
 ) -> None:
     """Record one observation. Recording an identical one again changes nothing; a different one
     for a recorded year needs --replace.
@@ -190,8 +193,11 @@ def record(
           file=sys.stderr)  # fmt: skip
 
 
-@app.command()
-def validate(ctx: typer.Context) -> None:
+@command()
+def validate(
+    ctx: typer.Context,
+    lang: Lang = None,
+) -> None:
     """Check every file of the project and report every problem at once, each with its file,
     line and key. Exit 0 when all is valid, 2 otherwise.
 
@@ -207,12 +213,13 @@ def validate(ctx: typer.Context) -> None:
     print(f"valid: {len(project.indicators)} indicators, {targets} targets, {count} observations")
 
 
-@app.command()
+@command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new project (created).")],
     blank: Annotated[
         bool, typer.Option("--blank", help="An empty project instead of the Hai Phong one.")
     ] = False,
+    lang: Lang = None,
 ) -> None:
     """Write a new project into DIRECTORY: the Hai Phong targets and observations, or an empty
     project with --blank. Refuses when DIRECTORY already holds a targets.toml.

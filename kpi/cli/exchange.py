@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi.cli.common import app, load, project_root
+from kpi.cli.common import Lang, command, load, project_root
 from kpi.errors import fail
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class ExportFormat(StrEnum):
     sdmx_csv = "sdmx-csv"
 
 
-@app.command("import")
+@command("import")
 def import_(
     ctx: typer.Context,
     file: Annotated[
@@ -52,6 +52,7 @@ def import_(
             "(the old ones are kept in their revisions).",
         ),
     ] = False,
+    lang: Lang = None,
 ) -> None:
     """Record many observations from a CSV or JSON file, all or nothing: every row is checked
     first, every bad row is reported with its line, and nothing is written unless all are good.
@@ -109,7 +110,7 @@ def _report_import(
     print(f"imported {file}: {tally}" + (f"; wrote {written}" if written else ""), file=sys.stderr)
 
 
-@app.command()
+@command()
 def export(
     ctx: typer.Context,
     output_format: Annotated[
@@ -127,6 +128,7 @@ def export(
             "--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
         ),
     ] = None,
+    lang: Lang = None,
 ) -> None:
     """Every observation in long format, one row per indicator and year (indicators in
     targets.toml order, years ascending), values unrounded.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, app, assess, project_root
+from kpi.cli.common import AsOf, Lang, assess, command, project_root
 from kpi.errors import KpiError, Problem
 from kpi.progress import Status
 
@@ -34,7 +34,7 @@ class CheckFormat(StrEnum):
     junit = "junit"
 
 
-@app.command()
+@command()
 def check(
     ctx: typer.Context,
     as_of: AsOf = None,
@@ -62,6 +62,7 @@ def check(
             "(and $GITHUB_STEP_SUMMARY); junit for CI test reports. Example: --format github",
         ),
     ] = CheckFormat.text,
+    lang: Lang = None,
 ) -> None:
     """The CI gate: exit 1 when any target's status is at or worse than --fail-on (default
     off_track), 0 otherwise; 2 when the data is invalid.
