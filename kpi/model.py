@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from kpi.i18n import N_
+
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -30,7 +32,10 @@ def is_identifier(text: str) -> bool:
 def _check_identifier(text: str) -> str:
     if not is_identifier(text):
         raise ValueError(
-            "must start with a lowercase letter and use only a-z, 0-9 and _ (at most 64 characters)"
+            N_(
+                "must start with a lowercase letter and use only a-z, 0-9 and _ "
+                "(at most 64 characters)"
+            )
         )
     return text
 
@@ -64,7 +69,7 @@ class AssessmentSettings(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> AssessmentSettings:
         if self.at_risk > self.on_track:
-            raise ValueError("at_risk must not be greater than on_track")
+            raise ValueError(N_("at_risk must not be greater than on_track"))
         return self
 
 
@@ -91,7 +96,7 @@ class LevelTarget(_Strict):
     @model_validator(mode="after")
     def _baseline_before_target(self) -> LevelTarget:
         if self.baseline is not None and self.baseline.year >= self.year:
-            raise ValueError("baseline.year must be before the target year")
+            raise ValueError(N_("baseline.year must be before the target year"))
         return self
 
 
@@ -111,9 +116,9 @@ class RateTarget(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> RateTarget:
         if self.high is not None and self.high < self.low:
-            raise ValueError("high must not be below low")
+            raise ValueError(N_("high must not be below low"))
         if self.end < self.start:
-            raise ValueError("end must not be before start")
+            raise ValueError(N_("end must not be before start"))
         return self
 
 
@@ -128,7 +133,7 @@ class _IndicatorBase(_Strict):
     @model_validator(mode="after")
     def _bounds_ordered(self) -> _IndicatorBase:
         if self.bounds is not None and self.bounds[0] >= self.bounds[1]:
-            raise ValueError("bounds must be [lower, upper] with lower < upper")
+            raise ValueError(N_("bounds must be [lower, upper] with lower < upper"))
         return self
 
 

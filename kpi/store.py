@@ -24,6 +24,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from kpi.errors import KpiError, Problem, fail
+from kpi.field_errors import describe
+from kpi.i18n import _, format_number
 from kpi.locate import KeyPath, LineIndex, dotted_key
 from kpi.model import (
     LevelIndicator,
@@ -51,16 +53,22 @@ def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> P
         if not (root / TARGETS_FILE).is_file():
             origin = "--project" if explicit is not None else PROJECT_ENV
             raise fail(
-                f"no {TARGETS_FILE} in {root} (given by {origin})",
-                hint="point --project at a folder with targets.toml, or create one with `kpi init`",
+                _("no targets.toml in {folder} (given by {origin})").format(
+                    folder=root, origin=origin
+                ),
+                hint=_(
+                    "point --project at a folder with targets.toml, or create one with `kpi init`"
+                ),
             )
         return root
     for folder in (cwd, *cwd.parents):
         if (folder / TARGETS_FILE).is_file():
             return folder
     raise fail(
-        f"no {TARGETS_FILE} found in {cwd} or any folder above it",
-        hint="run kpi inside a project, pass --project DIR, set KPI_PROJECT, or run `kpi init DIR`",
+        _("no targets.toml found in {folder} or any folder above it").format(folder=cwd),
+        hint=_(
+            "run kpi inside a project, pass --project DIR, set KPI_PROJECT, or run `kpi init DIR`"
+        ),
     )
 
 
@@ -86,36 +94,27 @@ def _read_toml(path: Path, display: Path) -> tuple[_Document | None, Any, list[P
     try:
         raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     except OSError as error:
-        return None, None, [Problem(f"cannot be read: {error.strerror}", display)]
+        return (
+            None,
+            None,
+            [Problem(_("cannot be read: {reason}").format(reason=error.strerror), display)],
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return None, None, [Problem("is not UTF-8 text", display, line)]
+        return None, None, [Problem(_("is not UTF-8 text"), display, line)]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = _TOML_POSITION.search(str(error))
         message = _TOML_POSITION.sub("", str(error)).strip()
         position = int(match.group(1)) if match else None
-        return None, None, [Problem(f"is not valid TOML: {message}", display, position)]
+        problem = _("is not valid TOML: {reason}").format(reason=message)
+        return None, None, [Problem(problem, display, position)]
     except RecursionError:
-        return None, None, [Problem("is not valid TOML: nested too deeply", display)]
+        return None, None, [Problem(_("is not valid TOML: nested too deeply"), display)]
     return _Document(path, display, text), data, []
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "required key is missing"
-    message = str(error["msg"])
-    if kind.startswith("value_error"):
-        message = message.removeprefix("Value error, ")
-    if kind == "literal_error":
-        message = message.replace("Input should be", "must be")
-    return message
 
 
 def _validation_problems(document: _Document, error: ValidationError) -> list[Problem]:
@@ -125,17 +124,12 @@ def _validation_problems(document: _Document, error: ValidationError) -> list[Pr
         # Drop the discriminator tag Pydantic inserts after an indicator's id.
         if len(loc) >= 3 and loc[0] == "indicators" and loc[2] in ("level", "rate"):
             del loc[2]
-        message = _describe(item)
+        message = describe(item)
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc.append("kind")
-            message = (
-                "required key is missing"
-                if item["type"] == "union_tag_not_found"
-                else "must be 'level' or 'rate'"
-            )
         if loc and loc[-1] == "[key]":
             loc.pop()
-            message = "is not a valid identifier: " + message
+            message = _("is not a valid identifier: {reason}").format(reason=message)
         problems.append(document.problem(tuple(loc), message))
     return problems
 
@@ -163,7 +157,10 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         indicator = indicators.get(indicator_id)
         if definition is not None and indicator is None:
             problems.append(
-                Problem(f"no indicator {indicator_id!r} is defined in {TARGETS_FILE}", display)
+                Problem(
+                    _("no indicator {id} is defined in targets.toml").format(id=repr(indicator_id)),
+                    display,
+                )
             )
             continue
         observations[indicator_id], found = _read_observation_file(path, display, indicator)
@@ -222,7 +219,7 @@ def load_project(root: Path) -> Project:
     """Read the project at ``root``; raise ``KpiError`` listing every problem if there is any."""
     project, problems = read_project(root)
     if problems or project is None:
-        raise KpiError(problems, hint="fix the files above; `kpi validate` lists every problem")
+        raise KpiError(problems, hint=_("fix the files above; `kpi validate` lists every problem"))
     return project
 
 
@@ -233,7 +230,7 @@ def observations_path(root: Path, indicator_id: str) -> Path:
     """
     if not is_identifier(indicator_id):
         raise fail(
-            "is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)",
+            _("is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)"),
             key=repr(indicator_id),
         )
     return root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
@@ -265,7 +262,7 @@ def write_atomically(path: Path, text: str) -> None:
     ``os.replace``. A crash at any point leaves either the old file or the new one, never a mix.
     Refuses to write through a symbolic link."""
     if path.is_symlink():
-        raise fail("is a symbolic link; kpi does not write through links", file=path)
+        raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
@@ -320,10 +317,12 @@ def merge_observation(
             return Outcome.UNCHANGED, tuple(existing)
         if not replace:
             raise fail(
-                f"{new.year} is already recorded as {old.value:g} (source: {old.source}); "
-                f"the new observation differs",
-                key=f"year {new.year}",
-                hint="pass --replace to replace it (the old value is kept in its revisions)",
+                _(
+                    "{year} is already recorded as {value} (source: {source}); "
+                    "the new observation differs"
+                ).format(year=new.year, value=format_number(old.value, 6), source=old.source),
+                key=_("year {year}").format(year=new.year),
+                hint=_("pass --replace to replace it (the old value is kept in its revisions)"),
             )
         revision = Revision(
             value=old.value,
@@ -377,7 +376,7 @@ def record_observations(
                 known = ", ".join(project.indicators) or "none"
                 problems.append(
                     Problem(
-                        f"unknown indicator (known: {known})",
+                        _("unknown indicator (known: {known})").format(known=known),
                         Path(TARGETS_FILE),
                         key=f"indicators.{indicator_id}",
                     )
@@ -390,8 +389,12 @@ def record_observations(
             )
             if bad:
                 problems += [
-                    Problem(message, display, key=f"year {observation.year}: value")
-                    for _, message in bad
+                    Problem(
+                        message,
+                        display,
+                        key=f"{_('year {year}')}: value".format(year=observation.year),
+                    )
+                    for _key, message in bad
                 ]
                 continue
             try:
@@ -405,7 +408,7 @@ def record_observations(
                 continue
             changes.append(Change(indicator_id, observation, outcome))
         if problems:
-            raise KpiError(problems, hint="; ".join([*hints, "nothing was written"]))
+            raise KpiError(problems, hint="; ".join([*hints, _("nothing was written")]))
         if not dry_run:
             touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
             for indicator_id in sorted(touched):

@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from kpi.errors import fail
+from kpi.i18n import _
 from kpi.store import OBSERVATIONS_DIR, TARGETS_FILE, write_atomically
 
 BLANK_TARGETS = """\
@@ -45,12 +46,12 @@ def create_project(directory: Path, *, blank: bool) -> None:
     target = directory / TARGETS_FILE
     if target.exists():
         raise fail(
-            "already exists; kpi init does not overwrite a project",
+            _("already exists; kpi init does not overwrite a project"),
             file=target,
-            hint="choose an empty folder",
+            hint=_("choose an empty folder"),
         )
     if directory.exists() and not directory.is_dir():
-        raise fail("exists and is not a folder", file=directory)
+        raise fail(_("exists and is not a folder"), file=directory)
     if blank:
         name = directory.resolve().name or "My city"
         write_atomically(target, BLANK_TARGETS.format(name=name.replace('"', "'")))

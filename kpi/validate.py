@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from kpi.i18n import _, format_number
 from kpi.locate import KeyPath
 from kpi.model import LevelIndicator, LevelTarget, Observation, RateTarget, TargetsFile
 
@@ -15,6 +16,14 @@ Finding = tuple[KeyPath, str]
 
 def _outside(value: float, bounds: Sequence[float] | None) -> bool:
     return bounds is not None and not bounds[0] <= value <= bounds[1]
+
+
+def _outside_message(value: float, bounds: Sequence[float] | None) -> str:
+    assert bounds is not None
+    return _("{value} is outside the bounds {low} to {high}").format(
+        value=format_number(value, 6), low=format_number(bounds[0], 6),
+        high=format_number(bounds[1], 6),
+    )  # fmt: skip
 
 
 def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
@@ -27,23 +36,20 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
             if target.id in seen:
                 yield (
                     (*path, "id"),
-                    (
-                        f"target id {target.id!r} is already used by indicator "
-                        f"{seen[target.id]!r}; "
+                    _(
+                        "target id {id} is already used by indicator {indicator}; "
                         "target ids must be unique in the project"
-                    ),
+                    ).format(id=repr(target.id), indicator=repr(seen[target.id])),
                 )
             seen.setdefault(target.id, indicator_id)
             if not isinstance(indicator, LevelIndicator):
                 continue
             level = indicator.targets[index]
             if _outside(level.value, indicator.bounds):
-                yield (*path, "value"), f"{level.value} is outside the bounds {indicator.bounds}"
+                yield (*path, "value"), _outside_message(level.value, indicator.bounds)
             if level.baseline is not None and _outside(level.baseline.value, indicator.bounds):
-                yield (
-                    (*path, "baseline", "value"),
-                    (f"{level.baseline.value} is outside the bounds {indicator.bounds}"),
-                )
+                message = _outside_message(level.baseline.value, indicator.bounds)
+                yield (*path, "baseline", "value"), message
 
 
 def check_observations(
@@ -57,13 +63,12 @@ def check_observations(
         if observation.year in first_index:
             yield (
                 (*path, "year"),
-                (
-                    f"year {observation.year} is recorded twice (first as observation "
-                    f"{first_index[observation.year] + 1}); keep one"
+                _("year {year} is recorded twice (first as observation {first}); keep one").format(
+                    year=observation.year, first=first_index[observation.year] + 1
                 ),
             )
         first_index.setdefault(observation.year, index)
         if _outside(observation.value, bounds):
-            yield (*path, "value"), f"{observation.value} is outside the bounds {bounds}"
+            yield (*path, "value"), _outside_message(observation.value, bounds)
         if is_rate and observation.value <= -100:
-            yield (*path, "value"), "a rate must be above -100 (percent)"
+            yield (*path, "value"), _("a rate must be above -100 (percent)")

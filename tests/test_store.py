@@ -283,14 +283,14 @@ BAD_INPUTS = {
         "observations/share.toml",
         "year = 2020.0",
         "observations[1].year",
-        "integer",
+        "whole number",
     ),
     "flag_as_string": Bad(
         _share('status = "E"', 'series_break = "yes"'),
         "observations/share.toml",
         "series_break",
         "observations[0].series_break",
-        "bool",
+        "true or false",
     ),
     "unknown_status_code": Bad(
         _share('status = "E"', 'status = "X"'),

@@ -13,8 +13,10 @@ import typer
 
 from kpi.cli.common import AsOf, Lang, assess, command, load, print_json, project_root
 from kpi.errors import KpiError, fail
+from kpi.field_errors import describe
+from kpi.i18n import N_, _, format_number
 from kpi.model import MAX_YEAR, MIN_YEAR, Observation, Project
-from kpi.store import observations_path
+from kpi.store import Outcome, observations_path
 
 
 class StatusFormat(StrEnum):
@@ -110,12 +112,12 @@ def show(
 
 def _require_indicator(project: Project, indicator: str) -> None:
     if indicator not in project.indicators:
-        known = ", ".join(project.indicators) or "none"
+        known = ", ".join(project.indicators) or _("none")
         raise fail(
-            f"unknown indicator {indicator!r}",
+            _("unknown indicator {id}").format(id=repr(indicator)),
             file=Path("targets.toml"),
             key="indicators",
-            hint=f"known indicators: {known}",
+            hint=_("known indicators: {known}").format(known=known),
         )
 
 
@@ -124,10 +126,19 @@ def _parse_value(text: str, indicator: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise fail(f"{text!r} is not a number", file=where, key="value") from None
+        message = _("{text} is not a number (use '.' for decimals)").format(text=repr(text))
+        raise fail(message, file=where, key="value") from None
     if not math.isfinite(value):
-        raise fail(f"{text!r} is not a finite number", file=where, key="value")
+        message = _("{text} is not a finite number").format(text=repr(text))
+        raise fail(message, file=where, key="value")
     return value
+
+
+_OUTCOMES = {
+    Outcome.ADDED: N_("added: {indicator} {year} = {value} ({file})"),
+    Outcome.UNCHANGED: N_("unchanged: {indicator} {year} = {value} ({file})"),
+    Outcome.REPLACED: N_("replaced: {indicator} {year} = {value} ({file})"),
+}
 
 
 @command()
@@ -184,13 +195,16 @@ def record(
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])
-        raise fail(first["msg"], file=Path("observations") / f"{indicator}.toml", key=key) from None
+        where = Path("observations") / f"{indicator}.toml"
+        raise fail(describe(first), file=where, key=key) from None
     [change] = record_observations(
         root, [(indicator, observation)], replace=replace, today=dt.date.today()
     )
-    where = Path("observations") / f"{indicator}.toml"
-    print(f"{change.outcome.value}: {indicator} {year} = {observation.value:g} ({where})",
-          file=sys.stderr)  # fmt: skip
+    message = _(_OUTCOMES[change.outcome]).format(
+        indicator=indicator, year=year, value=format_number(observation.value, 6),
+        file=Path("observations") / f"{indicator}.toml",
+    )  # fmt: skip
+    print(message, file=sys.stderr)
 
 
 @command()
@@ -207,10 +221,14 @@ def validate(
 
     project, problems = read_project(project_root(ctx))
     if problems or project is None:
-        raise KpiError(problems, hint=f"{len(problems)} problem(s) found")
+        raise KpiError(problems, hint=_("{count} problem(s) found").format(count=len(problems)))
     count = sum(len(o) for o in project.observations.values())
     targets = sum(len(i.targets) for i in project.indicators.values())
-    print(f"valid: {len(project.indicators)} indicators, {targets} targets, {count} observations")
+    print(
+        _("valid: {indicators} indicators, {targets} targets, {observations} observations").format(
+            indicators=len(project.indicators), targets=targets, observations=count
+        )
+    )
 
 
 @command()
@@ -229,4 +247,4 @@ def init(
     from kpi.template import create_project
 
     create_project(directory, blank=blank)
-    print(f"created {directory / 'targets.toml'}", file=sys.stderr)
+    print(_("created {file}").format(file=directory / "targets.toml"), file=sys.stderr)

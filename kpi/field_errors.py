@@ -1,0 +1,57 @@
+"""Pydantic's validation errors in the words of this tool, in the current language.
+
+Pydantic reports ``Input should be a valid number``; a planner reading a TOML file is better
+served by ``must be a number``. Each error type we can meet has a message id here; an unknown
+type falls back to Pydantic's own English text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kpi.i18n import N_, _
+
+_BY_TYPE: Mapping[str, str] = {
+    "extra_forbidden": N_("unknown key"),
+    "missing": N_("required key is missing"),
+    "float_type": N_("must be a number"),
+    "float_parsing": N_("must be a number"),
+    "finite_number": N_("must be a finite number"),
+    "int_type": N_("must be a whole number"),
+    "int_parsing": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "string_type": N_("must be text"),
+    "string_too_short": N_("must not be empty"),
+    "bool_type": N_("must be true or false"),
+    "bool_parsing": N_("must be true or false"),
+    "date_type": N_("must be a date (YYYY-MM-DD)"),
+    "date_parsing": N_("must be a date (YYYY-MM-DD)"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "literal_error": N_("must be one of {expected}"),
+    "too_short": N_("must have at least {min_length} items"),
+    "too_long": N_("must have at most {max_length} items"),
+    "list_type": N_("must be a list"),
+    "tuple_type": N_("must be a list"),
+    "dict_type": N_("must be a table"),
+    "model_type": N_("must be a table"),
+    "model_attributes_type": N_("must be a table"),
+    "union_tag_invalid": N_("must be 'level' or 'rate'"),
+    "union_tag_not_found": N_("required key is missing"),
+}
+
+
+def describe(error: Mapping[str, Any]) -> str:
+    """The message for one item of ``ValidationError.errors()``: ours for the known types, the
+    text of our own validators' ``ValueError`` (translated), else Pydantic's message."""
+    kind = str(error["type"])
+    context = error.get("ctx") or {}
+    if kind == "value_error" and "error" in context:
+        return _(str(context["error"]))
+    template = _BY_TYPE.get(kind)
+    if template is None:
+        return str(error["msg"])
+    return _(template).format(**{key: str(value) for key, value in context.items()})
