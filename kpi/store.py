@@ -233,7 +233,13 @@ def observations_path(root: Path, indicator_id: str) -> Path:
             _("is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)"),
             key=repr(indicator_id),
         )
-    return root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
+    path = root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise fail(
+            _("leads outside the project (through a symbolic link); kpi does not write there"),
+            file=path,
+        )
+    return path
 
 
 def _observation_record(observation: Observation) -> dict[str, Any]:
@@ -263,20 +269,37 @@ def write_atomically(path: Path, text: str) -> None:
     Refuses to write through a symbolic link."""
     if path.is_symlink():
         raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
+    if path.parent.exists() and not path.parent.is_dir():
+        raise fail(_("is not a folder"), file=path.parent, hint=_("move the file away"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as error:
+        raise _cannot_write(path, error) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as error:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from None
         raise
+
+
+def _cannot_write(path: Path, error: OSError) -> KpiError:
+    return fail(
+        _("cannot be written: {reason}").format(reason=error.strerror or error),
+        file=path,
+        hint=_(
+            "check that the folder is writable and the disk has space; the old file is unchanged"
+        ),
+    )
 
 
 @contextlib.contextmanager
@@ -318,9 +341,8 @@ def merge_observation(
         if not replace:
             raise fail(
                 _(
-                    "{year} is already recorded as {value} (source: {source}); "
-                    "the new observation differs"
-                ).format(year=new.year, value=format_number(old.value, 6), source=old.source),
+                    "is already recorded as {value} (source: {source}); the new observation differs"
+                ).format(value=format_number(old.value, 6), source=old.source),
                 key=_("year {year}").format(year=new.year),
                 hint=_("pass --replace to replace it (the old value is kept in its revisions)"),
             )

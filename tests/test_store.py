@@ -667,7 +667,7 @@ def test_write_atomically_keeps_the_old_file_when_replacing_fails(
         raise OSError("disk gone")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(KpiError, match="cannot be written: disk gone"):
         write_atomically(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["file.toml"]
