@@ -1,7 +1,7 @@
 """Rich tables for people: ``kpi status`` and ``kpi show`` in a terminal.
 
 Colour per status, with the status also in words so that the table reads the same with
-``NO_COLOR``; below 110 columns the status table drops its least essential columns.
+``NO_COLOR``; below 140 columns the status table drops its least essential columns.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ STATUS_STYLES = {
     Status.INSUFFICIENT_DATA: "dim",
     Status.NO_DATA: "dim",
 }
-WIDE = 110
+WIDE = 140
 _MIN_WIDTHS = {"Latest": 8, "Goal": 10, "Needs": 8, "Status": 12}
 
 Cell = Callable[[TargetAssessment, Sequence[Observation], int], str]
@@ -104,7 +104,7 @@ def print_status(project: Project, report: ProjectAssessment) -> None:
             _(heading),
             justify=justify,
             no_wrap=heading == "Target" and not wide,
-            min_width=_MIN_WIDTHS.get(heading, 24 if wide else None),
+            min_width=24 if heading == "Target" and wide else _MIN_WIDTHS.get(heading),
             overflow="fold",
         )
     for a in report.targets:
