@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kpi.errors import KpiError, Problem
+from kpi.i18n import N_, _, language
 from kpi.model import (
     MAX_YEAR,
     MIN_YEAR,
@@ -57,6 +58,13 @@ _FALSE = frozenset({"false", "no", "0", ""})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _NON_FINITE = frozenset({"nan", "inf", "infinity"})
+
+
+def exact_number(value: float) -> str:
+    """``value`` unrounded (its ``repr``, as export writes it) for a message to people: with a
+    decimal comma in Vietnamese (``45,12``)."""
+    text = repr(value)
+    return text.replace(".", ",") if language() == "vi" else text
 
 
 def _join(prefix: str, column: str) -> str | None:
@@ -107,14 +115,15 @@ class _Row:
 
 def _year_in_range(row: _Row, year: int) -> int | None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        row.problem("year", f"{year} is not a year from {MIN_YEAR} to {MAX_YEAR}")
+        message = _("{year} is not a year from {first} to {last}")
+        row.problem("year", message.format(year=year, first=MIN_YEAR, last=MAX_YEAR))
         return None
     return year
 
 
 def _finite(row: _Row, value: float, shown: str) -> float | None:
     if not math.isfinite(value):
-        row.problem("value", f"{shown} is not a finite number")
+        row.problem("value", _("{value} is not a finite number").format(value=shown))
         return None
     return value
 
@@ -122,7 +131,7 @@ def _finite(row: _Row, value: float, shown: str) -> float | None:
 def _csv_year(row: _Row, cell: str) -> int | None:
     text = cell.strip()
     if not _INTEGER.fullmatch(text):
-        row.problem("year", f"{cell!r} is not a whole number (a year such as 2024)")
+        row.problem("year", _(_NOT_A_YEAR).format(value=repr(cell)))
         return None
     return _year_in_range(row, int(text))
 
@@ -130,15 +139,15 @@ def _csv_year(row: _Row, cell: str) -> int | None:
 def _csv_value(row: _Row, cell: str) -> float | None:
     text = cell.strip()
     if text.lower().lstrip("+-") in _NON_FINITE:
-        row.problem("value", f"{cell!r} is not a finite number")
+        row.problem("value", _("{value} is not a finite number").format(value=repr(cell)))
         return None
     if not _DECIMAL.fullmatch(text):
-        hint = (
-            " (use '.' for decimals, e.g. 45.12)"
+        message = (
+            _("{value} is not a number (use '.' for decimals, e.g. 45.12)")
             if _DECIMAL.fullmatch(text.replace(",", "."))
-            else ""
+            else _("{value} is not a number")
         )
-        row.problem("value", f"{cell!r} is not a number{hint}")
+        row.problem("value", message.format(value=repr(cell)))
         return None
     return _finite(row, float(text), repr(cell))
 
@@ -146,7 +155,8 @@ def _csv_value(row: _Row, cell: str) -> float | None:
 def _csv_status(row: _Row, cell: str) -> ObservationStatus | None:
     status = _STATUSES.get(cell.strip() or "A")
     if status is None:
-        row.problem("status", f"{cell!r} is not a status: use A, E, P or F (or leave it empty)")
+        message = _("{value} is not a status: use A, E, P or F (or leave it empty)")
+        row.problem("status", message.format(value=repr(cell)))
     return status
 
 
@@ -156,31 +166,36 @@ def _csv_series_break(row: _Row, cell: str) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    row.problem("series_break", f"{cell!r} is not true/false, yes/no, 1/0 or empty")
+    message = _("{value} is not true/false, yes/no, 1/0 or empty")
+    row.problem("series_break", message.format(value=repr(cell)))
     return None
 
 
-_EMPTY = {"indicator": "is empty", "source": "is empty; every observation names its source"}
+_EMPTY = {
+    "indicator": N_("is empty"),
+    "source": N_("is empty; every observation names its source"),
+}
+_NOT_A_YEAR = N_("{value} is not a whole number (a year such as 2024)")
 
 
 def _csv_text(row: _Row, column: str, cell: str) -> str | None:
     if not cell.strip():
         if column in _EMPTY:
-            row.problem(column, _EMPTY[column])
+            row.problem(column, _(_EMPTY[column]))
         return None
     return cell
 
 
 def _json_year(row: _Row, value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        row.problem("year", f"{json.dumps(value)} is not a whole number (a year such as 2024)")
+        row.problem("year", _(_NOT_A_YEAR).format(value=json.dumps(value)))
         return None
     return _year_in_range(row, value)
 
 
 def _json_value(row: _Row, value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        row.problem("value", f"{json.dumps(value)} is not a number")
+        row.problem("value", _("{value} is not a number").format(value=json.dumps(value)))
         return None
     try:
         number = float(value)
@@ -194,7 +209,8 @@ def _json_status(row: _Row, value: Any) -> ObservationStatus | None:
         _STATUSES.get("A" if value is None else value) if isinstance(value, str | None) else None
     )
     if status is None:
-        row.problem("status", f"{json.dumps(value)} is not a status: use A, E, P or F (or null)")
+        message = _("{value} is not a status: use A, E, P or F (or null)")
+        row.problem("status", message.format(value=json.dumps(value)))
     return status
 
 
@@ -202,7 +218,8 @@ def _json_series_break(row: _Row, value: Any) -> bool | None:
     if value is None:
         return False
     if not isinstance(value, bool):
-        row.problem("series_break", f"{json.dumps(value)} is not true, false or null")
+        message = _("{value} is not true, false or null")
+        row.problem("series_break", message.format(value=json.dumps(value)))
         return None
     return value
 
@@ -210,10 +227,10 @@ def _json_series_break(row: _Row, value: Any) -> bool | None:
 def _json_text(row: _Row, column: str, value: Any) -> str | None:
     if value is None or value == "":
         if column in _EMPTY:
-            row.problem(column, _EMPTY[column])
+            row.problem(column, _(_EMPTY[column]))
         return None
     if not isinstance(value, str):
-        row.problem(column, f"{json.dumps(value)} is not text")
+        row.problem(column, _("{value} is not text").format(value=json.dumps(value)))
         return None
     return value
 
@@ -238,12 +255,13 @@ def _build_row(row: _Row, fields: Mapping[str, Any], readers: _Readers) -> Impor
     """
     for column in REQUIRED_COLUMNS:
         if column not in fields:
-            row.problem(column, "is required")
+            row.problem(column, _("is required"))
     indicator = (
         readers.text(row, "indicator", fields["indicator"]) if "indicator" in fields else None
     )
     if indicator is not None and not is_identifier(indicator):
-        row.problem("indicator", f"{indicator!r} is not a valid indicator id")
+        message = _("{indicator} is not a valid indicator id")
+        row.problem("indicator", message.format(indicator=repr(indicator)))
     year = readers.year(row, fields["year"]) if "year" in fields else None
     value = readers.value(row, fields["value"]) if "value" in fields else None
     source = readers.text(row, "source", fields["source"]) if "source" in fields else None
@@ -279,8 +297,8 @@ def _decode(data: bytes, display: Path) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise KpiError(
-            Problem("is not UTF-8 text", display, line),
-            hint="save the file as UTF-8 (in a spreadsheet: CSV UTF-8)",
+            Problem(_("is not UTF-8 text"), display, line),
+            hint=_("save the file as UTF-8 (in a spreadsheet: CSV UTF-8)"),
         ) from None
 
 
@@ -288,19 +306,22 @@ def _csv_header(cells: list[str], display: Path) -> list[Problem]:
     problems = []
     names = [cell.strip() for cell in cells]
     if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-        message = "has no commas in its header: kpi reads comma-separated values"
+        message = _("has no commas in its header: kpi reads comma-separated values")
         return [Problem(message, display, 1)]
     for index, name in enumerate(names):
         if not name:
-            message = "has no name in the header; remove empty columns"
-            problems.append(Problem(message, display, 1, f"column {index + 1}"))
+            message = _("has no name in the header; remove empty columns")
+            column = _("column {number}").format(number=index + 1)
+            problems.append(Problem(message, display, 1, column))
         elif name not in COLUMNS:
-            message = f"unknown column (the columns are: {', '.join(COLUMNS)})"
+            message = _("unknown column (the columns are: {columns})").format(
+                columns=", ".join(COLUMNS)
+            )
             problems.append(Problem(message, display, 1, name))
         elif names.index(name) != index:
-            problems.append(Problem("appears twice in the header", display, 1, name))
+            problems.append(Problem(_("appears twice in the header"), display, 1, name))
     problems += [
-        Problem("required column is missing from the header", display, 1, column)
+        Problem(_("required column is missing from the header"), display, 1, column)
         for column in REQUIRED_COLUMNS
         if column not in names
     ]
@@ -314,9 +335,8 @@ def _csv_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
-            message = "has no header: the first line must name the columns, e.g. " + ",".join(
-                REQUIRED_COLUMNS
-            )
+            message = _("has no header: the first line must name the columns, e.g. {columns}")
+            message = message.format(columns=",".join(REQUIRED_COLUMNS))
             return [], [Problem(message, display, 1)]
         problems = _csv_header(header, display)
         if problems:
@@ -329,7 +349,8 @@ def _csv_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]
                 continue
             row = _Row(display, line)
             if len(cells) != len(names):
-                row.problem("", f"has {len(cells)} cells but the header has {len(names)} columns")
+                message = _("has {cells} cells but the header has {columns} columns")
+                row.problem("", message.format(cells=len(cells), columns=len(names)))
             else:
                 fields = dict.fromkeys(COLUMNS[len(REQUIRED_COLUMNS) :], "")
                 fields.update(zip(names, cells, strict=True))
@@ -338,7 +359,8 @@ def _csv_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]
                     rows.append(built)
             problems += row.problems
     except csv.Error as error:
-        problems.append(Problem(f"is not valid CSV: {error}", display, reader.line_num))
+        message = _("is not valid CSV: {error}").format(error=error)
+        problems.append(Problem(message, display, reader.line_num))
     return rows, problems
 
 
@@ -383,18 +405,19 @@ def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        return [], [Problem(f"is not valid JSON: {error.msg}", display, error.lineno)]
+        message = _("is not valid JSON: {error}").format(error=error.msg)
+        return [], [Problem(message, display, error.lineno)]
     except RecursionError:
-        return [], [Problem("is not valid JSON: nested too deeply", display)]
+        return [], [Problem(_("is not valid JSON: nested too deeply"), display)]
     start = _skip_space(text, 0)
     prefix = ""
     if isinstance(document, dict):
         extra = [key for key in document if key != "observations"]
         if extra:
-            message = "unknown key (the object holds only 'observations')"
+            message = _("unknown key (the object holds only 'observations')")
             return [], [Problem(message, display, 1, key) for key in extra]
         if not isinstance(document.get("observations"), list):
-            message = "must be a list of observation objects"
+            message = _("must be a list of observation objects")
             return [], [Problem(message, display, 1, "observations")]
         items: list[Any] = document["observations"]
         member = _member_offset(text, start, "observations")
@@ -406,8 +429,10 @@ def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]
     else:
         return [], [
             Problem(
-                "must be a list of observation objects, or an object "
-                '{"observations": [...]} as `kpi export --format json` writes',
+                _(
+                    "must be a list of observation objects, or an object "
+                    '{"observations": [...]} as `kpi export --format json` writes'
+                ),
                 display,
                 1,
             )
@@ -418,11 +443,13 @@ def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]
         line = text.count("\n", 0, offsets[index]) + 1 if index < len(offsets) else None
         row = _Row(display, line, f"{prefix}[{index}]")
         if not isinstance(item, dict):
-            row.problem("", "is not an object with the keys " + ", ".join(COLUMNS))
+            message = _("is not an object with the keys {keys}")
+            row.problem("", message.format(keys=", ".join(COLUMNS)))
         else:
             for key in item:
                 if key not in COLUMNS:
-                    row.problem(key, f"unknown key (the keys are: {', '.join(COLUMNS)})")
+                    message = _("unknown key (the keys are: {keys})")
+                    row.problem(key, message.format(keys=", ".join(COLUMNS)))
             built = _build_row(row, item, _JSON)
             if built is not None:
                 rows.append(built)
@@ -441,16 +468,21 @@ def read_import_file(
     shown = display if display is not None else path
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
+        message = (
+            _("has the extension {extension}; kpi imports .csv or .json").format(
+                extension=repr(path.suffix)
+            )
+            if path.suffix
+            else _("has the extension '(none)'; kpi imports .csv or .json")
+        )
         raise KpiError(
-            Problem(
-                f"has the extension {path.suffix or '(none)'!r}; kpi imports .csv or .json", shown
-            ),
-            hint="name the file *.csv (CSV) or *.json (JSON)",
+            Problem(message, shown), hint=_("name the file *.csv (CSV) or *.json (JSON)")
         )
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise KpiError(Problem(f"cannot be read: {error.strerror}", shown)) from None
+        message = _("cannot be read: {reason}").format(reason=error.strerror)
+        raise KpiError(Problem(message, shown)) from None
     text = _decode(data, shown)
     return _csv_rows(text, shown) if suffix == ".csv" else _json_rows(text, shown)
 
@@ -470,8 +502,15 @@ def _check_against_project(
         observation = row.observation
         indicator = project.indicators.get(row.indicator)
         if indicator is None:
-            known = ", ".join(project.indicators) or "none"
-            message = f"unknown indicator {row.indicator!r} (known: {known})"
+            message = (
+                _("unknown indicator {indicator} (known: {known})").format(
+                    indicator=repr(row.indicator), known=", ".join(project.indicators)
+                )
+                if project.indicators
+                else _("unknown indicator {indicator} (known: none)").format(
+                    indicator=repr(row.indicator)
+                )
+            )
             problems.append(row.problem("indicator", message))
             continue
         is_rate = isinstance(indicator, RateIndicator)
@@ -480,13 +519,11 @@ def _check_against_project(
         seen = first.setdefault((row.indicator, observation.year), row)
         if seen is not row:
             if not seen.observation.same_fields(observation):
-                problems.append(
-                    row.problem(
-                        "year",
-                        f"{row.indicator} {observation.year} is already given by {seen.label} "
-                        "with different content; keep one row",
-                    )
-                )
+                message = _(
+                    "{indicator} {year} is already given by {where} with different content; "
+                    "keep one row"
+                ).format(indicator=row.indicator, year=observation.year, where=seen.label)
+                problems.append(row.problem("year", message))
             continue
         if bad:
             continue
@@ -495,13 +532,16 @@ def _check_against_project(
         ]
         if not replace and recorded and not recorded[0].same_fields(observation):
             conflict = True
-            problems.append(
-                row.problem(
-                    "value",
-                    f"{row.indicator} {observation.year} is already recorded as "
-                    f"{recorded[0].value!r} (source: {recorded[0].source}); this row differs",
-                )
+            message = _(
+                "{indicator} {year} is already recorded as {value} (source: {source}); "
+                "this row differs"
+            ).format(
+                indicator=row.indicator,
+                year=observation.year,
+                value=exact_number(recorded[0].value),
+                source=recorded[0].source,
             )
+            problems.append(row.problem("value", message))
         kept.append(row)
     return kept, problems, conflict
 
@@ -519,9 +559,14 @@ def plan_import(
     kept, more, conflict = _check_against_project(project, rows, replace)
     problems = sorted(problems + more, key=lambda p: p.line if p.line is not None else 0)
     if problems:
-        hint = f"{len(problems)} problem(s); nothing was written"
-        if conflict:
-            hint += "; pass --replace to replace recorded years (old values are kept in revisions)"
+        hint = (
+            _(
+                "{count} problem(s); nothing was written; pass --replace to replace recorded "
+                "years (old values are kept in revisions)"
+            )
+            if conflict
+            else _("{count} problem(s); nothing was written")
+        ).format(count=len(problems))
         raise KpiError(problems, hint=hint)
     return kept
 
@@ -614,6 +659,7 @@ __all__ = [
     "SDMX_COLUMNS",
     "ImportRow",
     "dataflow_id",
+    "exact_number",
     "export_csv",
     "export_json",
     "export_records",

@@ -12,11 +12,21 @@ import typer
 
 from kpi.cli.common import Lang, command, load, project_root
 from kpi.errors import fail
+from kpi.i18n import N_, _
 
 if TYPE_CHECKING:
     from kpi.exchange import ImportRow
     from kpi.model import Project
     from kpi.store import Change
+
+
+# One line per row of a dry run, by outcome; "replaced" names the recorded value when known.
+_DRY_RUN_LINES = {
+    "added": N_("added: {indicator} {year} = {value} ({where})"),
+    "replaced": N_("replaced: {indicator} {year} = {value} ({where})"),
+    "unchanged": N_("unchanged: {indicator} {year} = {value} ({where})"),
+}
+_DRY_RUN_REPLACED_WAS = N_("replaced: {indicator} {year} = {value} (was {old}) ({where})")
 
 
 class ExportFormat(StrEnum):
@@ -80,34 +90,58 @@ def _report_import(
     file: Path, project: Project, rows: list[ImportRow], changes: list[Change], *, dry_run: bool
 ) -> None:
     """Dry run: one line per row and the counts on stdout. Always: a summary on stderr."""
+    from kpi.exchange import exact_number
     from kpi.store import Outcome
 
-    order = (Outcome.ADDED, Outcome.REPLACED, Outcome.UNCHANGED)
-    counts = dict.fromkeys(order, 0)
+    counts = dict.fromkeys(Outcome, 0)
     for row, change in zip(rows, changes, strict=True):
         counts[change.outcome] += 1
         if dry_run:
-            line = f"{change.outcome.value}: {row.indicator} {row.observation.year} = "
-            line += repr(row.observation.value)
-            if change.outcome is Outcome.REPLACED:
-                old = [
-                    o.value
-                    for o in project.observations.get(row.indicator, ())
-                    if o.year == row.observation.year
-                ]
-                line += f" (was {old[0]!r})" if old else ""
-            print(f"{line} ({row.label})")
-    tally = ", ".join(f"{counts[outcome]} {outcome.value}" for outcome in order)
+            template = _DRY_RUN_LINES[change.outcome.value]
+            old = [
+                o.value
+                for o in project.observations.get(row.indicator, ())
+                if o.year == row.observation.year
+            ]
+            if change.outcome is Outcome.REPLACED and old:
+                template = _DRY_RUN_REPLACED_WAS
+            line = _(template).format(
+                indicator=row.indicator,
+                year=row.observation.year,
+                value=exact_number(row.observation.value),
+                old=exact_number(old[0]) if old else "",
+                where=row.label,
+            )
+            print(line)
+    tally = {
+        "file": file,
+        "added": counts[Outcome.ADDED],
+        "replaced": counts[Outcome.REPLACED],
+        "unchanged": counts[Outcome.UNCHANGED],
+    }
     if dry_run:
-        print(tally)
-        print(f"dry run of {file}: {tally}; nothing was written", file=sys.stderr)
+        print(_("{added} added, {replaced} replaced, {unchanged} unchanged").format(**tally))
+        message = _(
+            "dry run of {file}: {added} added, {replaced} replaced, {unchanged} unchanged; "
+            "nothing was written"
+        )
+        print(message.format(**tally), file=sys.stderr)
         return
     touched = sorted(
         {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED},
         key=list(project.indicators).index,
     )
     written = ", ".join(f"observations/{indicator}.toml" for indicator in touched)
-    print(f"imported {file}: {tally}" + (f"; wrote {written}" if written else ""), file=sys.stderr)
+    if written:
+        message = _(
+            "imported {file}: {added} added, {replaced} replaced, {unchanged} unchanged; "
+            "wrote {written}"
+        ).format(written=written, **tally)
+    else:
+        message = _(
+            "imported {file}: {added} added, {replaced} replaced, {unchanged} unchanged"
+        ).format(**tally)
+    print(message, file=sys.stderr)
 
 
 @command()
@@ -152,6 +186,10 @@ def export(
     try:
         write_atomically(output, text)
     except OSError as error:
-        raise fail(f"cannot be written: {error.strerror}", file=output) from None
+        message = _("cannot be written: {reason}").format(reason=error.strerror)
+        raise fail(message, file=output) from None
     count = sum(len(observations) for observations in project.observations.values())
-    print(f"wrote {output} ({count} observations, {output_format.value})", file=sys.stderr)
+    message = _("wrote {file} ({count} observations, {format})").format(
+        file=output, count=count, format=output_format.value
+    )
+    print(message, file=sys.stderr)

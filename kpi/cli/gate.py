@@ -12,6 +12,7 @@ import typer
 
 from kpi.cli.common import AsOf, Lang, assess, command, project_root
 from kpi.errors import KpiError, Problem
+from kpi.i18n import _
 from kpi.progress import Status
 
 if TYPE_CHECKING:
@@ -160,4 +161,7 @@ def _append_step_summary(markdown: str) -> None:
             handle.write(markdown)
     except OSError as error:
         reason = error.strerror or str(error)
-        print(f"warning: cannot write {STEP_SUMMARY_ENV} ({path}): {reason}", file=sys.stderr)
+        message = _("warning: cannot write {variable} ({path}): {reason}").format(
+            variable=STEP_SUMMARY_ENV, path=path, reason=reason
+        )
+        print(message, file=sys.stderr)

@@ -12,11 +12,21 @@ from collections.abc import Callable, Iterable, Mapping
 
 from kpi.errors import Problem
 from kpi.gate import GateResult, Level, Verdict
+from kpi.i18n import N_, _
 from kpi.render import human
 from kpi.render.gate_text import summary_line, verdict_message
 
 _COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
 _ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅"}
+_COLUMNS = (
+    N_("Target"),
+    N_("Indicator"),
+    N_("Status"),
+    N_("Latest"),
+    N_("Goal"),
+    N_("Progress ratio"),
+    N_("File"),
+)
 
 
 def escape_data(text: str) -> str:
@@ -89,11 +99,15 @@ def _row(cells: list[str]) -> str:
 def step_summary(result: GateResult) -> str:
     """A Markdown section for ``$GITHUB_STEP_SUMMARY``: a heading, one table row per target,
     the summary line."""
-    verdict = "passed" if result.passed else "failed"
+    heading = (
+        _("kpi check passed: {project}, as of {year}")
+        if result.passed
+        else _("kpi check failed: {project}, as of {year}")
+    )
     lines = [
-        f"### kpi check {verdict}: {_cell(result.project_name)}, as of {result.as_of}",
+        "### " + heading.format(project=_cell(result.project_name), year=result.as_of),
         "",
-        _row(["", "Target", "Indicator", "Status", "Latest", "Goal", "Progress ratio", "File"]),
+        _row(["", *(_cell(_(column)) for column in _COLUMNS)]),
         _row(["---"] * 8),
     ]
     for v in result.verdicts:
@@ -121,6 +135,7 @@ def step_summary(result: GateResult) -> str:
         for note in v.assessment.notes
     ]
     if notes:
-        lines += ["", "<details><summary>Notes</summary>", "", *notes, "", "</details>"]
+        summary = f"<details><summary>{_cell(_('Notes'))}</summary>"
+        lines += ["", summary, "", *notes, "", "</details>"]
     lines += ["", _cell(summary_line(result)), ""]
     return "\n".join(lines) + "\n"

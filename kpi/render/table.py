@@ -131,7 +131,14 @@ def _print_monitored(
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=_("Monitored (no target)"), title_justify="left")
+    from rich import box
+
+    wide = console.width >= WIDE
+    table = Table(
+        title=_("Monitored (no target)"),
+        title_justify="left",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAVY,
+    )
     for heading in (_("Indicator"), _("Series"), _("Latest"), _("Unit"), _("Trend")):
         table.add_column(heading)
     for m in monitored:
