@@ -128,10 +128,9 @@ def _seen(project: Project, indicator_id: str, as_of: int) -> list[Observation]:
 def _print_monitored(
     console: Console, project: Project, monitored: Sequence[MonitoredSummary], as_of: int
 ) -> None:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
-
-    from rich import box
 
     wide = console.width >= WIDE
     table = Table(
