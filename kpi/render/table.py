@@ -1,7 +1,7 @@
 """Rich tables for people: ``kpi status`` and ``kpi show`` in a terminal.
 
 Colour per status, with the status also in words so that the table reads the same with
-``NO_COLOR``; below 140 columns the status table drops its least essential columns.
+``NO_COLOR``; below 160 columns the status table drops its least essential columns.
 """
 
 from __future__ import annotations
@@ -34,8 +34,25 @@ STATUS_STYLES = {
     Status.INSUFFICIENT_DATA: "dim",
     Status.NO_DATA: "dim",
 }
-WIDE = 140
-_MIN_WIDTHS = {"Latest": 8, "Goal": 10, "Needs": 8, "Status": 12}
+WIDE = 160
+# Column widths (min, max) chosen so that the table fits: in 80 columns a whole target id, a
+# whole status label and the three figures that matter most; wider, the other figures too.
+_NARROW_WIDTHS = {"Target": (24, 24), "Latest": (8, 8), "Goal": (9, 9), "Needs": (10, 10)}
+_MEDIUM_WIDTHS = {"Target": (24, 24), "Latest": (14, 14), "Goal": (21, 21), "Needs": (10, 10)}
+MEDIUM = 100
+_WIDE_WIDTHS = {"Target": (24, None), "Goal": (10, 16), "Needs": (8, 16), "Trend": (8, 16),
+                "Projected": (8, 16)}  # fmt: skip
+
+
+def _widths(heading: str, width: int) -> tuple[int | None, int | None]:
+    """(min, max) width of a column in a terminal ``width`` columns wide."""
+    if heading == "Status":  # never cut a status
+        longest = max(len(human.status_label(status)) for status in Status)
+        return longest, None
+    if width >= WIDE:
+        return _WIDE_WIDTHS.get(heading, (None, None))
+    return (_MEDIUM_WIDTHS if width >= MEDIUM else _NARROW_WIDTHS).get(heading, (None, None))
+
 
 Cell = Callable[[TargetAssessment, Sequence[Observation], int], str]
 
@@ -92,25 +109,34 @@ def print_status(project: Project, report: ProjectAssessment) -> None:
     if not wide:  # the id alone (short, and what other commands take) and the pace alone
         columns[0] = (columns[0][0], "left", True, _target_id_cell)
         columns[3] = (columns[3][0], "right", True, lambda a, _s, _y: human.needs_text(a, False))
+        columns.insert(1, columns.pop())  # the status next to the id, where it is never cut
     from rich import box
 
     table = Table(
         title=escape(human.project_title(report)),
         title_justify="left",
         box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAVY,  # no side borders in 80 columns
+        pad_edge=wide,
     )
     for heading, justify, _narrow, _cell in columns:
         table.add_column(
             _(heading),
             justify=justify,
-            no_wrap=heading == "Target" and not wide,
-            min_width=24 if heading == "Target" and wide else _MIN_WIDTHS.get(heading),
+            no_wrap=heading == "Status",
+            min_width=_widths(heading, console.width)[0],
+            max_width=_widths(heading, console.width)[1],
+            width=None if wide else _widths(heading, console.width)[0],  # Rich's max is loose
             overflow="fold",
         )
     for a in report.targets:
         seen = _seen(project, a.indicator_id, report.as_of)
-        cells = [cell(a, seen, report.as_of) for *_, cell in columns]
-        table.add_row(*(c if i in (0, len(cells) - 1) else escape(c) for i, c in enumerate(cells)))
+        table.add_row(
+            *(
+                # the Target and Status cells carry their own markup; every other is plain text
+                text if heading in ("Target", "Status") else escape(text)
+                for heading, text in ((c[0], c[3](a, seen, report.as_of)) for c in columns)
+            )
+        )
     console.print(table)
     for a in report.targets:
         for note in a.notes:
