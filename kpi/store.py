@@ -395,7 +395,7 @@ def record_observations(
             display = _relative(path, root)
             indicator = project.indicators.get(indicator_id)
             if indicator is None:
-                known = ", ".join(project.indicators) or "none"
+                known = ", ".join(project.indicators) or _("none")
                 problems.append(
                     Problem(
                         _("unknown indicator (known: {known})").format(known=known),
@@ -414,7 +414,7 @@ def record_observations(
                     Problem(
                         message,
                         display,
-                        key=f"{_('year {year}')}: value".format(year=observation.year),
+                        key=_("year {year}").format(year=observation.year) + ": value",
                     )
                     for _key, message in bad
                 ]

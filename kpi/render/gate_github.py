@@ -135,7 +135,8 @@ def step_summary(result: GateResult) -> str:
         for note in v.assessment.notes
     ]
     if notes:
-        summary = f"<details><summary>{_cell(_('Notes'))}</summary>"
+        notes_heading = _("Notes")
+        summary = f"<details><summary>{_cell(notes_heading)}</summary>"
         lines += ["", summary, "", *notes, "", "</details>"]
     lines += ["", _cell(summary_line(result)), ""]
     return "\n".join(lines) + "\n"

@@ -103,7 +103,7 @@ def latest_text(observation: Observation | None, as_of: int | None = None) -> st
 
 
 def goal_text(target: LevelTarget | RateTarget, unit: str) -> str:
-    """``≥ 55 % by 2030`` or ``20–22 %/yr, 2025–2030``."""
+    """``≥ 55 % by 2030`` (level, in ``unit``) or ``20–22 %/yr, 2025–2030`` (rate)."""
     if isinstance(target, LevelTarget):
         return _("{comparator} {value} {unit} by {year}").format(
             comparator=_COMPARATORS[target.comparator],
@@ -116,7 +116,8 @@ def goal_text(target: LevelTarget | RateTarget, unit: str) -> str:
         if target.high is not None
         else f"≥ {number(target.low)}"
     )
-    return f"{band} {unit}, {target.start}–{target.end}"
+    # A rate is a percentage a year by definition, whatever the unit is called in the file.
+    return _("{band} %/yr, {start}–{end}").format(band=band, start=target.start, end=target.end)
 
 
 def needs_text(assessment: TargetAssessment, with_growth: bool = True) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpi.i18n import _
 from kpi.progress import ProjectAssessment
 from kpi.render import human
 
@@ -16,8 +17,11 @@ def _row(cells: list[str]) -> str:
 
 def status_markdown(report: ProjectAssessment) -> str:
     """The status of every target (and monitored indicator) as Markdown text."""
-    lines = [f"## {_cell(report.project_name)}, as of {report.as_of}", ""]
-    headings = ["Target", "Latest", "Goal", "Gap", "Needs", "Trend", "Projected", "Status"]
+    lines = [f"## {_cell(human.project_title(report))}", ""]
+    headings = [
+        _("Target"), _("Latest"), _("Goal"), _("Gap"), _("Needs"), _("Trend"), _("Projected"),
+        _("Status"),
+    ]  # fmt: skip
     lines += [_row(headings), _row(["---"] * len(headings))]
     for a in report.targets:
         lines.append(
@@ -36,10 +40,11 @@ def status_markdown(report: ProjectAssessment) -> str:
         )
     notes = [f"- `{a.target.id}`: {n.message}" for a in report.targets for n in a.notes]
     if notes:
-        lines += ["", "Notes:", "", *notes]
+        lines += ["", _("Notes:"), "", *notes]
     if report.monitored:
-        lines += ["", "### Monitored (no target)", ""]
-        lines += [_row(["Indicator", "Latest", "Unit", "Trend"]), _row(["---"] * 4)]
+        lines += ["", "### " + _("Monitored (no target)"), ""]
+        headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
+        lines += [_row(headings), _row(["---"] * 4)]
         for m in report.monitored:
             lines.append(
                 _row(
@@ -51,5 +56,5 @@ def status_markdown(report: ProjectAssessment) -> str:
                     ]
                 )
             )
-    lines += ["", human.legend()]
+    lines += ["", human.legend(), "", human.summary_line([a.status for a in report.targets])]
     return "\n".join(lines) + "\n"

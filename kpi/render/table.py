@@ -274,13 +274,15 @@ def _print_target(console: Console, a: TargetAssessment, seen: Sequence[Observat
         f"{_status_text(a.status)}"
     )
     if a.target.source:
-        console.print(f"[dim]{escape(_('set by: {source}').format(source=a.target.source))}[/]")
+        set_by = _("set by: {source}").format(source=a.target.source)
+        console.print(f"[dim]{escape(set_by)}[/]")
     figures = Table(show_header=False, box=None, padding=(0, 2))
     for label, value in _figure_rows(a):
         figures.add_row(escape(label), escape(value))
     console.print(figures)
     for note in a.notes:
-        console.print(f"  [dim]{escape(_('note:'))}[/] {escape(note.message)}")
+        label = _("note:")
+        console.print(f"  [dim]{escape(label)}[/] {escape(note.message)}")
     details = a.details
     if isinstance(details, LevelDetails) and (details.planned_path or details.required_path):
         _print_paths(console, details, seen)
