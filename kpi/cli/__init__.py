@@ -10,10 +10,11 @@ from __future__ import annotations
 from kpi.cli import core as _core
 from kpi.cli import exchange as _exchange
 from kpi.cli import gate as _gate
+from kpi.cli import report as _report
 from kpi.cli.common import app, language_from
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (_core, _gate, _exchange)
+_COMMAND_MODULES = (_core, _gate, _exchange, _report)
 
 
 def main() -> None:

@@ -212,6 +212,7 @@ def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -
             str(o.year), human.number(o.value, 4), human.marks(o), escape(source), escape(note)
         )
     console.print(observations)
+    _print_plot(console, seen, [a for a in report.targets if a.indicator_id == indicator_id])
 
     for a in report.targets:
         if a.indicator_id == indicator_id:
@@ -227,6 +228,18 @@ def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -
                 )
             )
     console.print(f"[dim]{escape(human.legend())}[/]")
+
+
+def _print_plot(
+    console: Console, seen: Sequence[Observation], assessments: Sequence[TargetAssessment]
+) -> None:
+    """The series and its paths as a compact Unicode plot, where the terminal has room."""
+    from rich.text import Text
+
+    from kpi.render.plot import indicator_plot
+
+    for line in indicator_plot(seen, assessments, width=min(console.width, 78), height=14):
+        console.print(Text(line), no_wrap=True)
 
 
 def _figure_rows(a: TargetAssessment) -> list[tuple[str, str]]:

@@ -1,0 +1,435 @@
+"""Charts for people: one indicator's observed values, planned and required paths, targets and
+projection, as SVG or PNG (``kpi chart``, and the charts of ``kpi report``).
+
+matplotlib is imported only inside the functions that draw (with the Agg canvas, never pyplot),
+so commands that do not draw never pay for it. Every text is in the current language
+(``kpi.i18n``) and every number follows its convention. SVG output is deterministic: fixed ids
+(``svg.hashsalt``), no date, text kept as text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kpi.errors import fail
+from kpi.i18n import _, format_number
+from kpi.model import LevelTarget, Observation, Project, RateTarget
+from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, TargetAssessment
+from kpi.render import human
+from kpi.render.report_markdown import unit_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+CHART_FORMATS = ("svg", "png")
+PNG_DPI = 150
+FIGURE_SIZE = (8.0, 4.8)  # inches: 1200 x 720 pixels in PNG
+LEGEND_WRAP = 44  # characters a legend line holds in each of its two columns
+
+# The browser test finds each chart by these two colours, used nowhere else in the report.
+TITLE_COLOUR = "#14324f"
+OBSERVED_COLOUR = "#1f4e79"
+FORECAST_COLOUR = "#7f7f7f"
+BREAK_COLOUR = "#555555"
+PLANNED_COLOUR = "#8c8c8c"
+PROJECTION_COLOUR = "#4a90c8"
+AVERAGE_COLOUR = "#6b8fb3"
+# One palette per target of the indicator: (target, required path).
+TARGET_PALETTES = (("#1a9850", "#d95f02"), ("#7b3294", "#e7298a"), ("#01665e", "#b35806"))
+
+_STYLE: dict[Any, Any] = {  # keys: matplotlib rcParams
+    "font.family": "DejaVu Sans",
+    "font.size": 9.5,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9.5,
+    "legend.fontsize": 9,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "kpi",
+    "path.simplify": False,
+}
+
+
+def chart_format(path: Path) -> str:
+    """``svg`` or ``png``, from ``path``'s extension (any case). Raises ``KpiError`` for any
+    other extension, so a command can refuse before it loads or draws anything."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in CHART_FORMATS:
+        shown = path.suffix or _("no extension")
+        raise fail(
+            _("unknown chart format {suffix}: the file name must end in .svg or .png").format(
+                suffix=shown
+            ),
+            file=path,
+            hint=_("for example: --output chart.svg or --output chart.png"),
+        )
+    return suffix
+
+
+def require_indicator(project: Project, indicator_id: str) -> None:
+    """Raise ``KpiError`` unless ``indicator_id`` is one of ``project``'s indicators."""
+    if indicator_id not in project.indicators:
+        known = ", ".join(project.indicators) or _("none")
+        raise fail(
+            _("unknown indicator {indicator}").format(indicator=repr(indicator_id)),
+            file=Path("targets.toml"),
+            key="indicators",
+            hint=_("known indicators: {known}").format(known=known),
+        )
+
+
+def observed_up_to(project: Project, indicator_id: str, as_of: int) -> tuple[Observation, ...]:
+    """The indicator's observations of years up to ``as_of`` (inclusive), forecasts included."""
+    return tuple(o for o in project.observations[indicator_id] if o.year <= as_of)
+
+
+def has_chart(project: Project, assessment: TargetAssessment, as_of: int) -> bool:
+    """True when the target's indicator has an observation up to ``as_of`` (so a chart shows
+    something more than the target)."""
+    return any(o.status != "F" for o in observed_up_to(project, assessment.indicator_id, as_of))
+
+
+@contextmanager
+def _style(salt: str) -> Iterator[None]:
+    import matplotlib
+
+    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": f"kpi-{salt}"}):
+        yield
+
+
+# -- the figure ------------------------------------------------------------------------------
+
+
+def build_figure(
+    project: Project,
+    indicator_id: str,
+    report: ProjectAssessment,
+    target_ids: Collection[str] | None = None,
+) -> Figure:
+    """The chart of one indicator as of ``report.as_of``: its observations (estimated and
+    provisional ones hollow, forecasts crossed, series breaks as vertical lines), and for each of
+    its targets (all, or those in ``target_ids``) the target, planned and required paths and the
+    projection. Pure: draws in memory, writes nothing."""
+    with _style(indicator_id):
+        return _draw(project, indicator_id, report, target_ids)
+
+
+def _draw(
+    project: Project,
+    indicator_id: str,
+    report: ProjectAssessment,
+    target_ids: Collection[str] | None,
+) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    indicator = project.indicators[indicator_id]
+    observations = observed_up_to(project, indicator_id, report.as_of)
+    assessments = [
+        a
+        for a in report.targets
+        if a.indicator_id == indicator_id and (target_ids is None or a.target.id in target_ids)
+    ]
+    figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+
+    _draw_observed(axes, observations)  # first, so that it leads the legend
+    for index, assessment in enumerate(assessments):
+        target_colour, required_colour = TARGET_PALETTES[index % len(TARGET_PALETTES)]
+        if isinstance(assessment.target, LevelTarget):
+            _draw_level_target(axes, assessment, assessment.target, target_colour, required_colour)
+        else:
+            _draw_rate_target(axes, assessment, assessment.target, target_colour, required_colour)
+
+    name = human.name_of(indicator) or indicator_id
+    figure.suptitle(
+        "\n".join(textwrap.wrap(name, 80)),
+        x=0.01,
+        ha="left",
+        fontsize=12,
+        fontweight="bold",
+        color=TITLE_COLOUR,
+    )
+    axes.set_title(human.project_title(report), loc="left", color="#444444")
+    axes.set_xlabel(_("Year"))
+    if indicator.kind == "rate":
+        axes.set_ylabel(_("Rate ({unit})").format(unit=unit_text(indicator.unit)))
+    else:
+        axes.set_ylabel(_("Value ({unit})").format(unit=unit_text(indicator.unit)))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_number(y, 2)))
+    axes.grid(axis="y", color="#dddddd", linewidth=0.8)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    if not any(o.status != "F" for o in observations):
+        axes.text(
+            0.5, 0.5, _("No observation up to {year}").format(year=report.as_of),
+            transform=axes.transAxes, ha="center", va="center", color="#666666", fontsize=11,
+        )  # fmt: skip
+    _fit_limits(axes, observations, assessments)
+    _fill_open_bands(axes, assessments)
+    handles, labels = axes.get_legend_handles_labels()
+    if handles:
+        labels = ["\n".join(textwrap.wrap(label, LEGEND_WRAP)) for label in labels]
+        figure.legend(
+            handles, labels, loc="outside lower center", ncols=2, frameon=False,
+            handlelength=2.6, columnspacing=1.6,
+        )  # fmt: skip
+    return figure
+
+
+def _segments(observations: Sequence[Observation]) -> list[list[Observation]]:
+    """Runs of comparable observations: a series break starts a new run."""
+    runs: list[list[Observation]] = []
+    for observation in observations:
+        if not runs or observation.series_break:
+            runs.append([])
+        runs[-1].append(observation)
+    return runs
+
+
+def _draw_observed(axes: Axes, observations: Sequence[Observation]) -> None:
+    usable = [o for o in observations if o.status != "F"]
+    for run in _segments(usable):
+        axes.plot(
+            [o.year for o in run], [o.value for o in run],
+            color=OBSERVED_COLOUR, linewidth=2, zorder=5,
+        )  # fmt: skip
+    firm = [o for o in usable if o.status == "A"]
+    soft = [o for o in usable if o.status in ("E", "P")]
+    if firm:
+        axes.plot(
+            [o.year for o in firm], [o.value for o in firm], linestyle="none", marker="o",
+            markersize=6.5, color=OBSERVED_COLOUR, zorder=6, label=_("Observed"),
+        )  # fmt: skip
+    if soft:
+        axes.plot(
+            [o.year for o in soft], [o.value for o in soft], linestyle="none", marker="o",
+            markersize=6.5, markerfacecolor="white", markeredgewidth=1.8,
+            color=OBSERVED_COLOUR, zorder=6, label=_("Estimated or provisional"),
+        )  # fmt: skip
+    forecasts = [o for o in observations if o.status == "F"]
+    if forecasts:
+        axes.plot(
+            [o.year for o in forecasts], [o.value for o in forecasts], linestyle="none",
+            marker="X", markersize=7, color=FORECAST_COLOUR, zorder=6,
+            label=_("Forecast (not used in the assessment)"),
+        )  # fmt: skip
+    for observation in usable:
+        if observation.series_break:
+            axes.axvline(
+                observation.year - 0.5, color=BREAK_COLOUR, linestyle=(0, (2, 2)), linewidth=1.2,
+                zorder=2, label=_("Series break in {year}").format(year=observation.year),
+            )  # fmt: skip
+    if usable:
+        latest = usable[-1]
+        axes.annotate(
+            format_number(latest.value, 2), (latest.year, latest.value),
+            textcoords="offset points", xytext=(0, 9), ha="center", fontsize=8.5,
+            fontweight="bold", color=OBSERVED_COLOUR, zorder=7,
+        )  # fmt: skip
+
+
+def _draw_level_target(
+    axes: Axes,
+    assessment: TargetAssessment,
+    target: LevelTarget,
+    target_colour: str,
+    required_colour: str,
+) -> None:
+    details = assessment.details
+    if isinstance(details, LevelDetails):
+        if details.planned_path:
+            start = details.planned_path[0]
+            axes.plot(
+                [p.year for p in details.planned_path], [p.value for p in details.planned_path],
+                color=PLANNED_COLOUR, linestyle="-.", linewidth=1.5, zorder=3,
+                label=_("Planned path from the {year} baseline").format(year=start.year),
+            )  # fmt: skip
+            axes.plot(
+                [start.year], [start.value], marker="D", markersize=5, color=PLANNED_COLOUR,
+                linestyle="none", zorder=3,
+            )  # fmt: skip
+        if details.required_path:
+            axes.plot(
+                [p.year for p in details.required_path], [p.value for p in details.required_path],
+                color=required_colour, linestyle="--", linewidth=1.8, zorder=4,
+                label=_("Required path from {year}").format(year=details.required_path[0].year),
+            )  # fmt: skip
+    latest = assessment.latest
+    if assessment.projected is not None and latest is not None:
+        axes.plot(
+            [latest.year, target.year], [latest.value, assessment.projected],
+            color=PROJECTION_COLOUR, linestyle=(0, (1, 1.6)), linewidth=1.8, marker="o",
+            markevery=[1], markerfacecolor="white", markersize=5, zorder=4,
+            label=_("Projection of the trend: {value} in {year}").format(
+                value=format_number(assessment.projected, 2), year=target.year
+            ),
+        )  # fmt: skip
+    axes.axhline(target.value, color=target_colour, linestyle=":", linewidth=0.9, zorder=2)
+    axes.plot(
+        [target.year], [target.value], marker="*", markersize=15, color=target_colour,
+        linestyle="none", zorder=7,
+        label=_("Target {goal}: {status}").format(
+            goal=human.goal_text(target, assessment.indicator.unit),
+            status=human.status_label(assessment.status),
+        ),
+    )  # fmt: skip
+    axes.annotate(
+        format_number(target.value, 2), (target.year, target.value), textcoords="offset points",
+        xytext=(0, 9), ha="center", fontsize=8.5, fontweight="bold", color=target_colour,
+    )  # fmt: skip
+
+
+def _draw_rate_target(
+    axes: Axes,
+    assessment: TargetAssessment,
+    target: RateTarget,
+    target_colour: str,
+    required_colour: str,
+) -> None:
+    unit = unit_text(assessment.indicator.unit)
+    label = _("Target {goal}: {status}").format(
+        goal=human.goal_text(target, assessment.indicator.unit),
+        status=human.status_label(assessment.status),
+    )
+    left, right = target.start - 0.5, target.end + 0.5
+    if target.high is not None:
+        axes.fill_between(
+            [left, right], target.low, target.high, color=target_colour, alpha=0.18,
+            linewidth=0, zorder=1, label=label,
+        )  # fmt: skip
+        axes.plot([left, right], [target.high] * 2, color=target_colour, linewidth=0.9, zorder=2)
+    else:  # an open band: filled up to the top of the axes once the limits are known
+        axes.plot(
+            [left, right], [target.low] * 2, color=target_colour, linewidth=0.9, zorder=2,
+            label=label,
+        )  # fmt: skip
+    axes.plot([left, right], [target.low] * 2, color=target_colour, linewidth=0.9, zorder=2)
+
+    details = assessment.details
+    observed = details.observed if isinstance(details, RateDetails) else ()
+    if observed and assessment.observed_growth_pct is not None:
+        first, last = observed[0].year, observed[-1].year
+        axes.plot(
+            [first - 0.4, last + 0.4], [assessment.observed_growth_pct] * 2,
+            color=AVERAGE_COLOUR, linestyle=":", linewidth=1.8, zorder=3,
+            label=_("Average {first}–{last}: {value} {unit}").format(
+                first=first, last=last,
+                value=format_number(assessment.observed_growth_pct, 2), unit=unit,
+            ),
+        )  # fmt: skip
+    required = assessment.required_growth_pct
+    if required is not None:
+        first = observed[-1].year + 1 if observed else target.start
+        axes.plot(
+            [first - 0.4, target.end + 0.4], [required] * 2, color=required_colour,
+            linestyle="--", linewidth=2, zorder=4,
+            label=_("Needed {first}–{last}: {value} {unit}").format(
+                first=first, last=target.end, value=format_number(required, 2), unit=unit
+            ),
+        )  # fmt: skip
+
+
+def _fit_limits(
+    axes: Axes, observations: Sequence[Observation], assessments: Sequence[TargetAssessment]
+) -> None:
+    """Whole years from the first shown to the last target year, with half a year of margin."""
+    years = [o.year for o in observations]
+    for assessment in assessments:
+        target = assessment.target
+        if isinstance(target, LevelTarget):
+            years.append(target.year)
+            details = assessment.details
+            if isinstance(details, LevelDetails) and details.planned_path:
+                years.append(details.planned_path[0].year)
+        else:
+            years += [target.start, target.end]
+    if years:
+        axes.set_xlim(min(years) - 0.7, max(years) + 0.7)
+    bottom, top = axes.get_ylim()
+    span = top - bottom
+    axes.set_ylim(bottom - span * 0.04, top + span * 0.08)  # room for the value labels
+
+
+def _fill_open_bands(axes: Axes, assessments: Sequence[TargetAssessment]) -> None:
+    bottom, top = axes.get_ylim()
+    for index, assessment in enumerate(assessments):
+        target = assessment.target
+        if isinstance(target, RateTarget) and target.high is None and target.low < top:
+            colour = TARGET_PALETTES[index % len(TARGET_PALETTES)][0]
+            axes.fill_between(
+                [target.start - 0.5, target.end + 0.5], target.low, top, color=colour,
+                alpha=0.08, linewidth=0, zorder=1,
+            )  # fmt: skip
+    axes.set_ylim(bottom, top)
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def chart_title(project: Project, indicator_id: str) -> str:
+    """The indicator's name in the current language (the chart's title)."""
+    return human.name_of(project.indicators[indicator_id]) or indicator_id
+
+
+def figure_bytes(figure: Figure, chart_format: str, salt: str, title: str) -> bytes:
+    """``figure`` as SVG (deterministic: ids salted with ``salt``, no date) or PNG bytes."""
+    buffer = io.BytesIO()
+    with _style(salt):
+        if chart_format == "svg":
+            figure.savefig(
+                buffer, format="svg", metadata={"Date": None, "Creator": None, "Title": title}
+            )
+        else:
+            figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def indicator_chart(
+    project: Project, indicator_id: str, report: ProjectAssessment, chart_format: str
+) -> bytes:
+    """The chart of one indicator with all its targets, as ``svg`` or ``png`` bytes.
+
+    Raises ``KpiError`` for an unknown indicator."""
+    require_indicator(project, indicator_id)
+    figure = build_figure(project, indicator_id, report)
+    return figure_bytes(figure, chart_format, indicator_id, chart_title(project, indicator_id))
+
+
+_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """An SVG document ready to sit inside HTML: no XML prologue or metadata, and every id
+    (and every reference to one) prefixed with ``prefix`` so that several charts can share a
+    page without clashing."""
+    body = _METADATA.sub("", _PROLOGUE.sub("", svg, count=1), count=1)
+    body = re.sub(r'\bid="', f'id="{prefix}', body)
+    body = body.replace('xlink:href="#', f'xlink:href="#{prefix}')
+    return body.replace("url(#", f"url(#{prefix}").strip()
+
+
+def target_charts(project: Project, report: ProjectAssessment) -> dict[str, str]:
+    """One SVG chart per target whose indicator has an observation up to ``report.as_of``
+    (keyed by target id), each showing that target only. Targets without data get none."""
+    charts: dict[str, str] = {}
+    for assessment in report.targets:
+        if not has_chart(project, assessment, report.as_of):
+            continue
+        target_id = assessment.target.id
+        figure = build_figure(project, assessment.indicator_id, report, {target_id})
+        title = chart_title(project, assessment.indicator_id)
+        charts[target_id] = figure_bytes(figure, "svg", target_id, title).decode("utf-8")
+    return charts

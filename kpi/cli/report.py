@@ -1,0 +1,135 @@
+"""The commands for people who read rather than type: ``report`` and ``chart``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kpi.cli.common import AsOf, Lang, assess, command, load
+from kpi.errors import fail
+from kpi.i18n import _
+
+
+class ReportFormat(StrEnum):
+    markdown = "markdown"
+    html = "html"
+
+
+@command()
+def report(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    output_format: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown (for a pull request or a wiki) or html (one self-contained file, "
+            "printable to A4). Example: --format html",
+        ),
+    ] = ReportFormat.markdown,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE instead of stdout. Markdown then gets its SVG charts in a "
+            "folder beside FILE (report.md: report_files/).",
+        ),
+    ] = None,
+    lang: Lang = None,
+) -> None:
+    """A report for people: a summary table, then one section per target with its status and
+    why, its key figures, its chart and its observations with their sources.
+
+    Example: kpi report --as-of 2026 --format html --output report.html
+    """
+    from kpi.chart import target_charts
+
+    project = load(ctx)
+    judged = assess(project, as_of)
+    if output_format is ReportFormat.html:
+        from kpi.render.report_html import report_html
+
+        text = report_html(project, judged, target_charts(project, judged))
+    elif output is None:
+        from kpi.render.report_markdown import report_markdown
+
+        text = report_markdown(project, judged, None)
+    else:
+        from kpi.render.report_markdown import report_markdown
+
+        folder = output.with_name(f"{output.stem}_files")
+        links = {}
+        for target_id, svg in target_charts(project, judged).items():
+            _write(folder / f"{target_id}.svg", svg.encode("utf-8"))
+            links[target_id] = f"{folder.name}/{target_id}.svg"
+        text = report_markdown(project, judged, links)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    _write(output, text.encode("utf-8"))
+    print(_("wrote {path}").format(path=output), file=sys.stderr)
+
+
+@command()
+def chart(
+    ctx: typer.Context,
+    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The chart file: FILE.svg or FILE.png (the extension chooses the format).",
+        ),
+    ],
+    as_of: AsOf = None,
+    lang: Lang = None,
+) -> None:
+    """One indicator as a chart: observed values (estimated ones hollow, series breaks marked),
+    the planned path from the baseline, the path now required, the target (a band for a rate
+    target) and the projection of the observed trend.
+
+    Example: kpi chart high_tech_share --as-of 2026 --output high_tech_share.svg
+    """
+    from kpi.chart import chart_format, indicator_chart
+
+    kind = chart_format(output)  # refuses an unknown extension before loading or drawing
+    project = load(ctx)
+    _write(output, indicator_chart(project, indicator, assess(project, as_of), kind))
+    print(_("wrote {path}").format(path=output), file=sys.stderr)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (a temporary file beside it, then a rename);
+    a failure is a ``KpiError`` naming the file."""
+    try:
+        if path.is_symlink():
+            raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        try:
+            os.chmod(temporary, 0o644)  # a report is for sharing: mkstemp would make it 0600
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise fail(
+            _("cannot be written: {reason}").format(reason=error.strerror or error), file=path
+        ) from None

@@ -1,0 +1,325 @@
+"""``kpi report --format markdown``: a report for people, for a pull request or a wiki.
+
+A summary table, then one section per target: its status and why, its key figures, its chart
+(an SVG file beside the report, when one was written) and its observations with their sources
+and flags. The texts shared with the HTML report (``status_reason``, ``key_figures``,
+``observation_rows``) live here too, so that both say the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from kpi.i18n import _
+from kpi.model import LevelTarget, Observation, Project, RateTarget
+from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
+from kpi.render import human
+
+# -- texts shared by the Markdown and HTML reports -------------------------------------------
+
+
+def unit_text(unit: str) -> str:
+    """The indicator's unit for people: ``%/yr`` in the current language, others as written."""
+    return _("%/yr") if unit == "%/yr" else unit
+
+
+def target_title(assessment: TargetAssessment) -> str:
+    """The target's name in the current language, else its indicator's, else its id."""
+    target, indicator = assessment.target, assessment.indicator
+    return human.name_of(target) or human.name_of(indicator) or target.id
+
+
+def _percent(ratio: float) -> str:
+    return human.number(100 * ratio, 0)
+
+
+def status_reason(assessment: TargetAssessment) -> str | None:
+    """One sentence saying why the target has its status, from its figures; ``None`` when the
+    notes alone explain it (no data, no trend base, a missed target, an infinite ratio)."""
+    a = assessment
+    target, latest, ratio = a.target, a.latest, a.progress_ratio
+    if a.status is Status.ACHIEVED and latest is not None:
+        if isinstance(target, RateTarget) and a.observed_growth_pct is not None:
+            return _(
+                "The period is over and its average, {value} {unit}, meets the target."
+            ).format(value=human.number(a.observed_growth_pct), unit=unit_text(a.indicator.unit))
+        return _("The latest value, {value} in {year}, already meets the target.").format(
+            value=human.number(latest.value), year=latest.year
+        )
+    if a.status.is_missing:
+        if a.status is Status.NO_DATA:
+            return _("There is no observation to judge this target with yet.")
+        return _("There are not enough comparable observations to measure a trend.")
+    if any(note.code == "missed" for note in a.notes):
+        return None
+    if isinstance(target, RateTarget):
+        average = a.observed_growth_pct
+        if average is not None and average >= target.low:
+            return _(
+                "The average so far, {average} {unit}, is at or above the target's {low} {unit}."
+            ).format(
+                average=human.number(average),
+                low=human.number(target.low),
+                unit=unit_text(a.indicator.unit),
+            )
+        if ratio is None or a.required_growth_pct is None or not math.isfinite(ratio):
+            return None
+        return _(
+            "The average so far, {average} {unit}, is {percent} % of the {required} {unit} "
+            "that the remaining years need (progress ratio R = {ratio})."
+        ).format(
+            unit=unit_text(a.indicator.unit),
+            average=human.number(average),
+            percent=_percent(ratio),
+            required=human.number(a.required_growth_pct),
+            ratio=human.number(ratio),
+        )
+    if ratio is None or not math.isfinite(ratio):
+        return None
+    if ratio < 0:
+        return _(
+            "Since {year} the indicator has moved away from the target "
+            "(progress ratio R = {ratio})."
+        ).format(year=a.trend_from, ratio=human.number(ratio))
+    return _(
+        "Since {year} the indicator has moved at {percent} % of the pace the target needs "
+        "(progress ratio R = {ratio})."
+    ).format(year=a.trend_from, percent=_percent(ratio), ratio=human.number(ratio))
+
+
+def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str]]:
+    """The target's key figures as (label, value) pairs in the current language; figures that
+    are unknown for this target are left out."""
+    a = assessment
+    unit = a.indicator.unit
+    rows: list[tuple[str, str]] = [
+        (_("Goal"), human.goal_text(a.target, unit)),
+        (_("Latest value"), human.latest_text(a.latest, as_of)),
+    ]
+    if a.gap is not None:
+        rows.append((_("Gap to the target"), _amount(a.gap, a)))
+    if a.years_left is not None:
+        rows.append((_("Years left"), str(a.years_left)))
+    rows.append((_("Pace now required"), human.needs_text(a)))
+    rows.append((_("Observed trend"), human.assessment_trend(a)))
+    if a.progress_ratio is not None:
+        rows.append((_("Progress ratio R"), human.number(a.progress_ratio)))
+    if isinstance(a.target, LevelTarget):
+        rows.append((_("Projection of the trend"), human.projected_text(a)))
+    details = a.details
+    if isinstance(details, LevelDetails) and details.planned_now is not None and a.latest:
+        rows.append(
+            (
+                _("Planned for {year}").format(year=a.latest.year),
+                f"{human.number(details.planned_now)} {unit_text(unit)}",
+            )
+        )
+        if details.ahead_of_plan is not None:
+            rows.append((_("Ahead of plan"), _amount(details.ahead_of_plan, a, signed=True)))
+    if isinstance(details, RateDetails) and details.observed:
+        years = ", ".join(str(o.year) for o in details.observed)
+        rows.append((_("Years observed in the period"), years))
+    return [(label, value) for label, value in rows if value != human.NONE]
+
+
+def _amount(value: float, assessment: TargetAssessment, signed: bool = False) -> str:
+    """A difference in the indicator's unit: percentage points for a rate or a share in %."""
+    unit = assessment.indicator.unit
+    if isinstance(assessment.target, RateTarget) or unit == "%":
+        return _("{value} percentage points").format(value=human.number(value, signed=signed))
+    return f"{human.number(value, signed=signed)} {unit_text(unit)}"
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One observation as shown in a report: texts in the current language."""
+
+    year: str
+    value: str
+    flags: str
+    source: str
+    url: str | None
+    note: str
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is a plain http(s) link, else ``None`` (never a ``javascript:`` link)."""
+    if url and re.match(r"https?://[^\s\"'<>]+\Z", url):
+        return url
+    return None
+
+
+def observation_rows(project: Project, indicator_id: str, as_of: int) -> list[ObservationRow]:
+    """The indicator's observations up to ``as_of`` (forecasts included, marked), oldest first."""
+    rows = []
+    for o in project.observations[indicator_id]:
+        if o.year > as_of:
+            continue
+        rows.append(
+            ObservationRow(
+                year=str(o.year),
+                value=human.number(o.value, 4),
+                flags=human.marks(o),
+                source=o.source,
+                url=safe_url(o.url),
+                note=_revised(o),
+            )
+        )
+    return rows
+
+
+def _revised(observation: Observation) -> str:
+    note = observation.note or ""
+    if observation.revisions:
+        revised = _("revised {count} times; was {value}").format(
+            count=len(observation.revisions), value=human.number(observation.revisions[-1].value)
+        )
+        note = f"{note} ({revised})" if note else revised
+    return note
+
+
+def summary_row(assessment: TargetAssessment, as_of: int) -> list[str]:
+    """The cells of a target's row in the summary table (see ``summary_headings``)."""
+    a = assessment
+    return [
+        target_title(a),
+        human.latest_text(a.latest, as_of),
+        human.goal_text(a.target, a.indicator.unit),
+        human.number(a.gap),
+        human.needs_text(a),
+        human.assessment_trend(a),
+        human.projected_text(a),
+        human.status_label(a.status),
+    ]
+
+
+def summary_headings() -> list[str]:
+    """The headings of the summary table, in the current language."""
+    return [
+        _("Target"), _("Latest"), _("Goal"), _("Gap"), _("Needs"), _("Trend"),
+        _("Projected"), _("Status"),
+    ]  # fmt: skip
+
+
+def statuses(report: ProjectAssessment) -> list[Status]:
+    """Every target's status, in order (for ``human.summary_line``)."""
+    return [a.status for a in report.targets]
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def _text(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, on one line."""
+    return _SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
+    return [_row(headings), _row(["---"] * len(headings)), *(_row(r) for r in rows)]
+
+
+def report_markdown(
+    project: Project, report: ProjectAssessment, charts: Mapping[str, str] | None
+) -> str:
+    """The whole report as Markdown. ``charts`` maps a target id to the relative path of its
+    SVG chart; ``None`` means charts were not written (Markdown on stdout), which the report
+    says where each chart would be."""
+    as_of = report.as_of
+    lines = [f"# {_text(human.project_title(report))}", ""]
+    if charts is None:
+        lines += [
+            "> "
+            + _(
+                "This report was written to standard output, so it has no charts. Write it to "
+                "a file (kpi report --output report.md) to get one SVG chart per target in a "
+                "folder beside it."
+            ),
+            "",
+        ]
+    lines += ["## " + _("Summary"), "", _text(human.summary_line(statuses(report))), ""]
+    rows = []
+    for a in report.targets:
+        cells = [_text(c) for c in summary_row(a, as_of)]
+        cells[0] = f"{cells[0]} (`{a.target.id}`)"
+        cells[-1] = f"**{cells[-1]}**"
+        rows.append(cells)
+    lines += _table(summary_headings(), rows)
+    if report.monitored:
+        lines += ["", "### " + _("Monitored (no target)"), ""]
+        headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
+        lines += _table(
+            headings,
+            [
+                [
+                    _text(human.name_of(m.indicator) or m.indicator_id),
+                    _text(human.latest_text(m.latest, as_of)),
+                    _text(unit_text(m.indicator.unit)),
+                    _text(human.monitored_trend(m)),
+                ]
+                for m in report.monitored
+            ],
+        )
+    lines += ["", f"_{_text(human.legend())}_", ""]
+    for a in report.targets:
+        lines += _section(project, a, as_of, charts)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _section(
+    project: Project, a: TargetAssessment, as_of: int, charts: Mapping[str, str] | None
+) -> list[str]:
+    indicator = human.name_of(a.indicator) or a.indicator_id
+    lines = [
+        f"## {_text(target_title(a))}",
+        "",
+        _("Target `{target}` of the indicator {indicator} (`{indicator_id}`).").format(
+            target=a.target.id, indicator=_text(indicator), indicator_id=a.indicator_id
+        ),
+        "",
+        _("Status: **{status}**").format(status=human.status_label(a.status)),
+        "",
+    ]
+    reason = status_reason(a)
+    if reason:
+        lines += [_text(reason), ""]
+    if a.notes:
+        lines += [f"- {_text(note.message)}" for note in a.notes] + [""]
+    lines += ["### " + _("Key figures"), ""]
+    lines += _table(
+        [_("Figure"), _("Value")], [[_text(k), _text(v)] for k, v in key_figures(a, as_of)]
+    )
+    lines += ["", "### " + _("Chart"), ""]
+    if charts is None:
+        lines.append(
+            _("Not included: Markdown on standard output has no charts (use --output FILE.md).")
+        )
+    elif a.target.id in charts:
+        alt = _("Chart of {indicator}").format(indicator=indicator)
+        lines.append(f"![{_text(alt)}]({quote(charts[a.target.id])})")
+    else:
+        lines.append(_("No chart: no observation up to {year}.").format(year=as_of))
+    lines += ["", "### " + _("Observations"), ""]
+    observations = observation_rows(project, a.indicator_id, as_of)
+    if observations:
+        rows = []
+        for o in observations:
+            source = _text(o.source)
+            if o.url:
+                source = f"[{source}](<{o.url}>)"
+            rows.append([o.year, o.value, _text(o.flags), source, _text(o.note)])
+        lines += _table([_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")], rows)
+    else:
+        lines.append(_("No observation up to {year}.").format(year=as_of))
+    if a.target.source:
+        lines += ["", _("Target set by: {source}").format(source=_text(a.target.source))]
+    return [*lines, ""]
