@@ -25,7 +25,11 @@ from typing import Any
 
 import pytest
 import typer
-from click.testing import CliRunner, Result
+
+try:  # the Click that Typer bundles (Typer >= 0.20), else Click itself
+    from typer._click.testing import CliRunner, Result
+except ImportError:  # pragma: no cover
+    from click.testing import CliRunner, Result  # type: ignore[no-redef]
 
 import kpi
 from kpi.cli import app

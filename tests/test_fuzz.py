@@ -26,7 +26,11 @@ from pathlib import Path
 
 import pytest
 import typer
-from click.testing import CliRunner, Result
+
+try:  # the Click that Typer bundles (Typer >= 0.20), else Click itself
+    from typer._click.testing import CliRunner, Result
+except ImportError:  # pragma: no cover
+    from click.testing import CliRunner, Result  # type: ignore[no-redef]
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
