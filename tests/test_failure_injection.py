@@ -24,12 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-
-try:  # the Click that Typer bundles (Typer >= 0.20), else Click itself
-    from typer._click.testing import CliRunner, Result
-except ImportError:  # pragma: no cover
-    from click.testing import CliRunner, Result  # type: ignore[no-redef]
+from typer.testing import CliRunner, Result
 
 import kpi
 from kpi.cli import app
@@ -73,7 +68,6 @@ NEW = "".join(
 )
 
 REPO = Path(kpi.__file__).resolve().parents[1]
-COMMAND = typer.main.get_command(app)  # built once; the same command `kpi` runs
 
 
 @pytest.fixture
@@ -113,7 +107,7 @@ def record(root: Path, *extra: str, year: str = "2024") -> list[str]:
 
 def invoke(args: list[str]) -> Result:
     """Run ``kpi`` in-process, catching a crash so the test can inspect the files first."""
-    return CliRunner().invoke(COMMAND, args, catch_exceptions=True)
+    return CliRunner().invoke(app, args, catch_exceptions=True)
 
 
 def assert_clean_refusal(result: Result) -> None:
@@ -246,10 +240,10 @@ def test_a_writer_killed_mid_write_leaves_the_old_file_intact(
     assert_old_project_intact(project)
     # A leftover temporary file (the writer had no chance to remove it) never breaks the project.
     assert listing(target.parent) - temporary_files(target.parent) == {"lvl.toml"}
-    validated = CliRunner().invoke(COMMAND, ["--project", str(project), "validate"])
+    validated = CliRunner().invoke(app, ["--project", str(project), "validate"])
     assert validated.exit_code == 0, validated.stderr
     # The killed writer's lock died with it: the next writer goes ahead.
-    again = CliRunner().invoke(COMMAND, record(project), catch_exceptions=False)
+    again = CliRunner().invoke(app, record(project), catch_exceptions=False)
     assert again.exit_code == 0, again.stderr
     loaded, problems = read_project(project)
     assert problems == [] and loaded is not None
@@ -463,7 +457,7 @@ def test_reading_and_a_no_op_record_work_in_a_read_only_folder(
         "55",
     ]
     for args in (same, ["--project", str(project), "validate"]):
-        result = CliRunner().invoke(COMMAND, args, catch_exceptions=False)
+        result = CliRunner().invoke(app, args, catch_exceptions=False)
         assert result.exit_code == 0, result.stderr
     monkeypatch.undo()
     assert_old_project_intact(project)

@@ -25,14 +25,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
-
-try:  # the Click that Typer bundles (Typer >= 0.20), else Click itself
-    from typer._click.testing import CliRunner, Result
-except ImportError:  # pragma: no cover
-    from click.testing import CliRunner, Result  # type: ignore[no-redef]
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner, Result
 
 import kpi
 from kpi.cli import app
@@ -182,14 +177,9 @@ def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
 
 
-# Typer rebuilds the Click command on every `typer.testing.CliRunner.invoke` (two thirds of an
-# in-process run); building it once keeps the fuzzing fast. It is the same command `kpi` runs.
-COMMAND = typer.main.get_command(app)
-
-
 def invoke(args: list[str], *, catch_exceptions: bool = False) -> Result:
     """Run ``kpi`` in-process; an uncaught exception propagates and fails the test."""
-    return CliRunner().invoke(COMMAND, args, catch_exceptions=catch_exceptions)
+    return CliRunner().invoke(app, args, catch_exceptions=catch_exceptions)
 
 
 def run_kpi(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
