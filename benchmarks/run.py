@@ -1,0 +1,393 @@
+"""Benchmark ``kpi`` against its floor and against data size, side by side in one run.
+
+    python benchmarks/run.py                  # everything (several minutes)
+    python benchmarks/run.py --quick          # fewer runs, up to 1,000 indicators
+    python benchmarks/run.py --instructions   # also count start-up instructions (valgrind)
+
+Every time is the median of repeated runs of a whole command in a fresh interpreter
+(hyperfine-style): wall-clock time from ``perf_counter`` and CPU time (user + system, from
+``os.wait4``) of the child. Commands compared with each other run interleaved, round by round in
+a rotating order, so that a burst of load on the machine hits them alike. A ratio is a ratio of
+medians. The Markdown report goes to stdout, progress to stderr.
+
+Sections:
+
+1. start-up on the shipped Hai Phong data: ``kpi status --format json`` and ``kpi status``
+   against the floor ``python -c "import typer; from pydantic import BaseModel"``;
+2. (``--instructions``) the same three commands in instructions counted by valgrind, which do
+   not depend on the load;
+3. scale: a generated project of 1,000 indicators (1,500 targets, 30,000 observations) against a
+   one-target project, for ``status`` (json and table), ``check`` and ``validate``; a command
+   this ``kpi`` does not have is skipped, and the report says so;
+4. growth: ``status --format json`` and ``validate`` from 10 to 10,000 indicators.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+
+from generate import write_project  # benchmarks/ is on sys.path when run as a script
+
+FLOOR = (sys.executable, "-c", "import typer; from pydantic import BaseModel")
+GOAL_JSON = 1.5
+GOAL_TABLE = 1.8
+GOAL_SCALE = 2.5
+AS_OF = "2026"
+SECTIONS = ("startup", "instructions", "scale", "growth")
+
+
+@dataclass
+class Command:
+    """A command line to time, run in ``cwd``; ``ok`` are the exit codes that mean success."""
+
+    label: str
+    argv: tuple[str, ...]
+    cwd: Path
+    ok: frozenset[int] = frozenset({0})
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    @property
+    def wall_median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def kpi_prefix() -> tuple[str, ...]:
+    """How to start the installed ``kpi``: its console script, under this interpreter."""
+    script = Path(sysconfig.get_path("scripts")) / "kpi"
+    if script.is_file():
+        return (sys.executable, str(script))
+    code = "import sys; from kpi.cli import main; sys.argv[0] = 'kpi'; sys.exit(main())"
+    return (sys.executable, "-c", code)
+
+
+def _environment() -> dict[str, str]:
+    drop = ("KPI_PROJECT", "KPI_LANG", "PYTHONHASHSEED")
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    env.setdefault("COLUMNS", "120")  # Rich draws for a 120-column terminal, not 80
+    return env
+
+
+ENV = _environment()
+
+
+def _run_once(command: Command) -> None:
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command.argv,
+        cwd=command.cwd,
+        env=ENV,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    command.wall.append(time.perf_counter() - start)
+    process.returncode = code = os.waitstatus_to_exitcode(status)
+    command.cpu.append(usage.ru_utime + usage.ru_stime)
+    if code not in command.ok:
+        raise SystemExit(f"{command.label}: exit code {code} while timing")
+
+
+def _check(command: Command) -> None:
+    """Run once with the output kept: fail loudly rather than time an error message."""
+    done = subprocess.run(
+        command.argv, cwd=command.cwd, env=ENV, capture_output=True, text=True, check=False
+    )
+    if done.returncode not in command.ok:
+        raise SystemExit(f"{command.label}: exit code {done.returncode}\n{done.stderr[-2000:]}")
+
+
+def measure(commands: Sequence[Command], runs: int, warmup: int = 2) -> None:
+    """Time ``commands`` interleaved: ``warmup`` untimed rounds, then ``runs`` timed rounds,
+    each running every command once, in an order rotated by one from the round before."""
+    for command in commands:
+        _check(command)
+    for _ in range(warmup):
+        for command in commands:
+            _run_once(command)
+    for command in commands:
+        command.wall.clear()
+        command.cpu.clear()
+    for round_number in range(runs):
+        shift = round_number % len(commands)
+        for command in (*commands[shift:], *commands[:shift]):
+            _run_once(command)
+    _log("  " + ", ".join(f"{c.label}: {c.wall_median * 1000:.0f} ms" for c in commands))
+
+
+def has_command(name: str, cwd: Path) -> bool:
+    """True when this ``kpi`` has the sub-command ``name``."""
+    argv = (*kpi_prefix(), name, "--help")
+    return subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, check=False).returncode == 0
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
+
+
+def _verdict(ratio: float, goal: float) -> str:
+    return "met" if ratio <= goal else "**not met**"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine_report() -> list[str]:
+    packages = ", ".join(
+        f"{name} {_version(name)}" for name in ("typer", "pydantic", "rich", "rtoml", "kpi")
+    )
+    return [
+        f"- CPU: {_cpu_model()}; `nproc`: {os.cpu_count()}",
+        f"- Python {platform.python_version()} ({sys.executable}); {packages}",
+        f"- load average at the start: {_load()}",
+        f"- kpi started as `{' '.join(kpi_prefix())}`",
+    ]
+
+
+def shipped_project(work: Path, name: str) -> Path:
+    """A copy of the shipped Hai Phong project (what ``kpi init`` writes) under ``work``."""
+    project = work / name
+    shutil.copytree(str(resources.files("kpi") / "templates" / "haiphong"), project)
+    return project
+
+
+def startup(work: Path, runs: int) -> list[str]:
+    project = shipped_project(work, "haiphong")
+    kpi = kpi_prefix()
+    floor = Command("floor", FLOOR, project)
+    as_json = Command("kpi status --format json", (*kpi, "status", "--format", "json"), project)
+    table = Command("kpi status", (*kpi, "status"), project)
+    _log(f"start-up: {runs} interleaved runs")
+    measure([floor, as_json, table], runs)
+    lines = [
+        "## Start-up on the shipped data",
+        "",
+        f'Floor: `python -c "import typer; from pydantic import BaseModel"`. {runs} runs each.',
+        "",
+        "| command | wall (ms) | CPU (ms) | wall ratio | CPU ratio | goal | verdict (wall) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| floor | {_ms(floor.wall_median)} | {_ms(floor.cpu_median)} | 1.00 | 1.00 | | |",
+    ]
+    for command, goal in ((as_json, GOAL_JSON), (table, GOAL_TABLE)):
+        wall = command.wall_median / floor.wall_median
+        cpu = command.cpu_median / floor.cpu_median
+        lines.append(
+            f"| `{command.label}` | {_ms(command.wall_median)} | {_ms(command.cpu_median)} "
+            f"| {wall:.2f} | {cpu:.2f} | {goal} | {_verdict(wall, goal)} |"
+        )
+    return lines
+
+
+def _instructions(argv: Sequence[str], cwd: Path) -> int:
+    """Instructions the whole process executes, counted by valgrind's callgrind."""
+    done = subprocess.run(
+        ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv),
+        cwd=cwd,
+        env={**ENV, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in done.stderr.splitlines():
+        if "refs:" in line:
+            return int(line.split("refs:")[1].strip().replace(",", ""))
+    raise SystemExit(f"valgrind counted nothing for {' '.join(argv)}:\n{done.stderr[-2000:]}")
+
+
+def instructions(work: Path) -> list[str]:
+    project = shipped_project(work, "haiphong-counted")
+    python = os.path.realpath(sys.executable)  # valgrind must start the interpreter itself
+    kpi = (python, *kpi_prefix()[1:])
+    commands: tuple[tuple[str, tuple[str, ...], float | None], ...] = (
+        ("floor", (python, *FLOOR[1:]), None),
+        ("kpi status --format json", (*kpi, "status", "--format", "json"), GOAL_JSON),
+        ("kpi status", (*kpi, "status"), GOAL_TABLE),
+    )
+    _log("instructions: one valgrind run per command (up to a minute each)")
+    counts = [(label, _instructions(argv, project), goal) for label, argv, goal in commands]
+    floor = counts[0][1]
+    lines = [
+        "## Start-up in instructions",
+        "",
+        "Instructions executed by the whole process, counted once by `valgrind --tool=callgrind`"
+        " with `PYTHONHASHSEED=0`; unlike time, the count does not depend on the load.",
+        "",
+        "| command | instructions (millions) | ratio | goal | verdict |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for label, count, goal in counts:
+        ratio = count / floor
+        verdict = "" if goal is None else _verdict(ratio, goal)
+        lines.append(f"| `{label}` | {count / 1e6:,.0f} | {ratio:.2f} | {goal or ''} | {verdict} |")
+    return lines
+
+
+SCALE_COMMANDS: tuple[tuple[str, tuple[str, ...], frozenset[int]], ...] = (
+    ("status --format json", ("status", "--as-of", AS_OF, "--format", "json"), frozenset({0})),
+    ("status", ("status", "--as-of", AS_OF), frozenset({0})),
+    ("check", ("check", "--as-of", AS_OF), frozenset({0, 1})),  # 1: a target is off track
+    ("validate", ("validate",), frozenset({0})),
+)
+
+
+def scale(work: Path, runs: int, indicators: int = 1000) -> list[str]:
+    small = write_project(work / "one-target", 1, one_target=True)
+    large = write_project(work / f"scale-{indicators}", indicators)
+    kpi = kpi_prefix()
+    lines = [
+        f"## Scale: {indicators:,} indicators against one target",
+        "",
+        f"{indicators:,} indicators, {indicators * 3 // 2:,} targets and {indicators * 30:,} "
+        "observations (`benchmarks/generate.py`) against one indicator with one target and 30 "
+        f"observations; `--as-of {AS_OF}`. {runs} runs each.",
+        "",
+        "| command | one target (ms) | large (ms) | wall ratio | CPU ratio | goal "
+        "| verdict (wall) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for label, args, ok in SCALE_COMMANDS:
+        if not has_command(args[0], small):
+            _log(f"scale: this kpi has no `{args[0]}` command: skipped")
+            lines.append(f"| `kpi {label}` | skipped: this kpi has no such command | | | | | |")
+            continue
+        one = Command(f"{label} (one target)", (*kpi, *args), small, ok)
+        many = Command(f"{label} ({indicators:,})", (*kpi, *args), large, ok)
+        _log(f"scale: kpi {label}, {runs} interleaved runs")
+        measure([one, many], runs)
+        wall = many.wall_median / one.wall_median
+        cpu = many.cpu_median / one.cpu_median
+        lines.append(
+            f"| `kpi {label}` | {_ms(one.wall_median)} | {_ms(many.wall_median)} "
+            f"| {wall:.2f} | {cpu:.2f} | {GOAL_SCALE} | {_verdict(wall, GOAL_SCALE)} |"
+        )
+    return lines
+
+
+def growth(work: Path, sizes: Sequence[int], runs: int, big_runs: int) -> list[str]:
+    kpi = kpi_prefix()
+    lines = [
+        "## Growth with the number of indicators",
+        "",
+        "1.5 targets and 30 observations per indicator. Wall-clock medians of "
+        f"{runs} runs ({big_runs} at 10,000); 'ratio' is to the smallest size; 'per indicator' "
+        "is the time added since the smallest size divided by the indicators added.",
+        "",
+        "| indicators | targets | observations | `status --format json` (ms) | ratio "
+        "| per indicator (ms) | `validate` (ms) | ratio |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    base: tuple[float, float] | None = None
+    for size in sizes:
+        project = work / f"growth-{size}"
+        _log(f"growth: writing {size:,} indicators")
+        write_project(project, size)
+        status = Command(
+            f"status json ({size:,})",
+            (*kpi, "status", "--as-of", AS_OF, "--format", "json"),
+            project,
+        )
+        validate = Command(f"validate ({size:,})", (*kpi, "validate"), project)
+        big = size >= 10_000
+        measure([status, validate], big_runs if big else runs, warmup=1 if big else 2)
+        if base is None:
+            base = (status.wall_median, validate.wall_median)
+            per = "–"
+        else:
+            per = f"{(status.wall_median - base[0]) * 1000 / (size - sizes[0]):.3f}"
+        lines.append(
+            f"| {size:,} | {size * 3 // 2:,} | {size * 30:,} | {_ms(status.wall_median)} "
+            f"| {status.wall_median / base[0]:.1f} | {per} | {_ms(validate.wall_median)} "
+            f"| {validate.wall_median / base[1]:.1f} |"
+        )
+        shutil.rmtree(project)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark kpi (see the module docstring).")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs for start-up")
+    parser.add_argument("--scale-runs", type=int, default=15, help="timed runs for scale")
+    parser.add_argument("--growth-runs", type=int, default=10, help="timed runs for growth")
+    parser.add_argument("--big-runs", type=int, default=3, help="timed runs at 10,000")
+    parser.add_argument("--max-indicators", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="few runs, up to 1,000 indicators")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count start-up instructions (valgrind)"
+    )
+    parser.add_argument(
+        "--only", choices=SECTIONS, action="append", help="run only this section (repeatable)"
+    )
+    options = parser.parse_args()
+    if options.quick:
+        options.runs, options.scale_runs, options.growth_runs = 10, 5, 5
+        options.max_indicators = min(options.max_indicators, 1000)
+    sections = options.only or [s for s in SECTIONS if s != "instructions"]
+    if options.instructions and "instructions" not in sections:
+        sections.append("instructions")
+    if "instructions" in sections and shutil.which("valgrind") is None:
+        _log("instructions: valgrind is not installed (apt-get install valgrind): skipped")
+        sections.remove("instructions")
+    sizes = [size for size in (10, 100, 1000, 10_000) if size <= options.max_indicators]
+    started = time.perf_counter()
+    report = ["# kpi benchmark", "", *machine_report()]
+    with tempfile.TemporaryDirectory(prefix="kpi-bench-") as temporary:
+        work = Path(temporary)
+        if "startup" in sections:
+            report += ["", *startup(work, options.runs)]
+        if "instructions" in sections:
+            report += ["", *instructions(work)]
+        if "scale" in sections:
+            report += ["", *scale(work, options.scale_runs)]
+        if "growth" in sections:
+            report += ["", *growth(work, sizes, options.growth_runs, options.big_runs)]
+    command = " ".join(["python", "benchmarks/run.py", *sys.argv[1:]])
+    report += [
+        "",
+        f"Command: `{command}`; {time.perf_counter() - started:.0f} s in all; "
+        f"load average at the end: {_load()}.",
+    ]
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
