@@ -8,12 +8,11 @@ for every target, the line a CI annotation should point at.
 from __future__ import annotations
 
 import math
-import tomllib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from kpi.locate import LineIndex
 from kpi.model import AssessmentSettings, LevelTarget, Project, Target
@@ -223,25 +222,25 @@ def display_path(path: Path, root: Path, relative_to: Path | None) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _parse(path: Path) -> tuple[LineIndex, Any] | None:
+def _read_text(path: Path) -> str | None:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        return LineIndex(text), tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
         return None
 
 
 def _observation_line(path: Path, year: int) -> int | None:
     """The line of ``year = <year>`` of that year's observation in ``path`` (or of the nearest
     written ancestor key, such as its ``[[observations]]`` header)."""
-    parsed = _parse(path)
-    if parsed is None:
+    # The project was just loaded and validated, so a line ``year = <year>`` (the year is unique
+    # in the file) is that observation's; no second parse of the file is needed.
+    text = _read_text(path)
+    if text is None:
         return None
-    index, data = parsed
-    entries = data.get("observations", []) if isinstance(data, dict) else []
-    for position, entry in enumerate(entries):
-        if isinstance(entry, dict) and entry.get("year") == year:
-            return index.line_of(("observations", position, "year"))
+    pattern = re.compile(rf"\s*year\s*=\s*{year}\s*(#.*)?")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.fullmatch(line):
+            return number
     return None
 
 
@@ -263,7 +262,8 @@ def locate_targets(
         for number, target in enumerate(targets):
             positions[target.id] = (indicator_id, number)
     targets_path = root / TARGETS_FILE
-    targets_index = _parse(targets_path)
+    targets_text = _read_text(targets_path)
+    targets_index = LineIndex(targets_text) if targets_text is not None else None
     lines: dict[Path, int | None] = {}
     found: dict[str, Location] = {}
     for assessment in report.targets:
@@ -278,6 +278,6 @@ def locate_targets(
             continue
         indicator_id, number = positions[assessment.target.id]
         key = ("indicators", indicator_id, "targets", number, "id")
-        line = targets_index[0].line_of(key) if targets_index else None
+        line = targets_index.line_of(key) if targets_index else None
         found[assessment.target.id] = Location(display_path(targets_path, root, relative_to), line)
     return found

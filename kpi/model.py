@@ -49,7 +49,9 @@ ObservationStatus = Literal["A", "E", "P", "F"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    # defer_build: a model's validator is built when first used, so start-up pays only for the
+    # models a command needs.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
 
 class ProjectInfo(_Strict):
@@ -159,7 +161,7 @@ class TargetsFile(_Strict):
     """The whole of ``targets.toml``."""
 
     project: ProjectInfo
-    assessment: AssessmentSettings = AssessmentSettings()
+    assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
     indicators: dict[Identifier, Indicator] = {}
 
 

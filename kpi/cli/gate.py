@@ -73,7 +73,9 @@ def check(
     root: Path | None = None
     try:
         root = project_root(ctx)
-        result = _judge(root, as_of, Status(fail_on.value), fail_on_missing)
+        # Only the machine formats point at file lines; the text format need not look them up.
+        located = output_format is not CheckFormat.text
+        result = _judge(root, as_of, Status(fail_on.value), fail_on_missing, located)
     except KpiError as error:
         _report_problems(output_format, error.problems, root)
         raise
@@ -82,7 +84,9 @@ def check(
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
-def _judge(root: Path, as_of: int | None, fail_on: Status, fail_on_missing: bool) -> GateResult:
+def _judge(
+    root: Path, as_of: int | None, fail_on: Status, fail_on_missing: bool, located: bool
+) -> GateResult:
     from kpi.gate import evaluate, locate_targets
     from kpi.store import load_project
 
@@ -93,7 +97,7 @@ def _judge(root: Path, as_of: int | None, fail_on: Status, fail_on_missing: bool
         fail_on=fail_on,
         fail_on_missing=fail_on_missing,
         settings=project.definition.assessment,
-        locations=locate_targets(project, report, Path.cwd()),
+        locations=locate_targets(project, report, Path.cwd()) if located else None,
     )
 
 
