@@ -138,9 +138,13 @@ def print_status(project: Project, report: ProjectAssessment) -> None:
             )
         )
     console.print(table)
-    for a in report.targets:
-        for note in a.notes:
-            console.print(f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}")
+    notes = [
+        f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}"
+        for a in report.targets
+        for note in a.notes
+    ]
+    if notes:  # one print: thousands of targets' notes in one go
+        console.print("\n".join(notes))
     if report.monitored:
         _print_monitored(console, project, report.monitored, report.as_of)
     console.print(f"[dim]{escape(human.legend())}[/]")
