@@ -882,3 +882,26 @@ def test_record_refuses_an_invalid_project(tmp_path: Path) -> None:
     with pytest.raises(KpiError):
         record_observations(root, [("growth", obs(2023, 18.0))], replace=False, today=TODAY)
     assert snapshot(root) == before
+
+
+def test_rtoml_and_tomllib_read_the_shipped_files_alike() -> None:
+    import tomllib
+
+    import rtoml
+
+    root = Path(__file__).resolve().parent.parent
+    for path in [root / "targets.toml", *sorted((root / "observations").glob("*.toml"))]:
+        text = path.read_text(encoding="utf-8")
+        assert rtoml.loads(text) == tomllib.loads(text), path
+
+
+def test_an_integer_too_long_for_python_is_a_problem_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "targets.toml").write_text(
+        '[project]\nname = "x"\n\n[assessment]\ntrend_years = ' + "9" * 5000 + "\n",
+        encoding="utf-8",
+    )
+    project, problems = read_project(tmp_path)
+    assert project is None
+    [problem] = problems
+    assert problem.file == Path("targets.toml")
+    assert problem.line == 5
