@@ -35,6 +35,7 @@ STATUS_STYLES = {
     Status.NO_DATA: "dim",
 }
 WIDE = 160
+LARGE = 200  # more targets than this: aligned lines instead of a Rich table
 # Column widths (min, max) chosen so that the table fits: in 80 columns a whole target id, a
 # whole status label and the three figures that matter most; wider, the other figures too.
 _NARROW_WIDTHS = {"Target": (24, 24), "Latest": (8, 8), "Goal": (9, 9), "Needs": (10, 10)}
@@ -101,9 +102,64 @@ def print_status(project: Project, report: ProjectAssessment) -> None:
     """Print the status of every target and monitored indicator as tables on stdout, with the
     notes that explain them, a legend and a one-line summary."""
     from rich.markup import escape
-    from rich.table import Table
 
     console = _console()
+    if len(report.targets) > LARGE:
+        _print_large_status(console, report)
+    else:
+        _print_status_table(console, project, report)
+    notes = [
+        f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}"
+        for a in report.targets
+        for note in a.notes
+    ]
+    if notes:  # one print: thousands of targets' notes in one go
+        console.print("\n".join(notes))
+    if report.monitored:
+        _print_monitored(console, project, report.monitored, report.as_of)
+    console.print(f"[dim]{escape(human.legend())}[/]")
+    console.print(escape(human.summary_line([a.status for a in report.targets])))
+
+
+def _print_large_status(console: Console, report: ProjectAssessment) -> None:
+    """One line per target in aligned columns (id, status, latest, goal, pace), drawn as a
+    single text: Rich's table layout costs seconds for thousands of rows."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    headings = [_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs")]
+    rows = [
+        [
+            a.target.id,
+            human.status_label(a.status),
+            human.latest_text(a.latest, report.as_of),
+            human.goal_text(a.target, a.indicator.unit),
+            human.needs_text(a, False),
+        ]
+        for a in report.targets
+    ]
+    widths = [max(cell_len(row[i]) for row in [headings, *rows]) for i in range(len(headings))]
+
+    def line(cells: list[str]) -> str:
+        padded = (
+            cell + " " * (width - cell_len(cell)) for cell, width in zip(cells, widths, strict=True)
+        )
+        return "  ".join(padded).rstrip()
+
+    text = Text(human.project_title(report) + "\n", style="italic")
+    text.append(line(headings) + "\n", style="bold")
+    for a, row in zip(report.targets, rows, strict=True):
+        start = len(text)
+        text.append(line(row) + "\n")
+        status_at = start + widths[0] + 2  # ids are ASCII: characters are cells
+        text.stylize(STATUS_STYLES[a.status], status_at, status_at + len(row[1]))
+    console.print(text, no_wrap=True, overflow="ignore", crop=False)
+
+
+def _print_status_table(console: Console, project: Project, report: ProjectAssessment) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     wide = console.width >= WIDE
     columns = [column for column in _COLUMNS if wide or column[2]]
     if not wide:  # the id alone (short, and what other commands take) and the pace alone
@@ -138,17 +194,6 @@ def print_status(project: Project, report: ProjectAssessment) -> None:
             )
         )
     console.print(table)
-    notes = [
-        f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}"
-        for a in report.targets
-        for note in a.notes
-    ]
-    if notes:  # one print: thousands of targets' notes in one go
-        console.print("\n".join(notes))
-    if report.monitored:
-        _print_monitored(console, project, report.monitored, report.as_of)
-    console.print(f"[dim]{escape(human.legend())}[/]")
-    console.print(escape(human.summary_line([a.status for a in report.targets])))
 
 
 def _seen(project: Project, indicator_id: str, as_of: int) -> list[Observation]:
