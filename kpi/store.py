@@ -284,24 +284,30 @@ def render_observations(observations: Sequence[Observation]) -> str:
     return tomli_w.dumps({"observations": records})
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: write a temporary file beside it, fsync it, then
-    ``os.replace``. A crash at any point leaves either the old file or the new one, never a mix.
-    Refuses to write through a symbolic link."""
+def write_atomically(path: Path, content: str | bytes, *, create_folder: bool = False) -> None:
+    """Replace ``path`` with ``content`` (text is written as UTF-8) atomically: write a temporary
+    file beside it, fsync it, then ``os.replace``. A crash at any point leaves either the old file
+    or the new one, never a mix. The file keeps its permissions (a new one is readable by all,
+    0644). The folder must exist unless ``create_folder``. Refuses to write through a symbolic
+    link; any failure is a ``KpiError`` naming the file."""
     if path.is_symlink():
         raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
     if path.parent.exists() and not path.parent.is_dir():
         raise fail(_("is not a folder"), file=path.parent, hint=_("move the file away"))
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
     except OSError as error:
         raise _cannot_write(path, error) from None
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        os.fchmod(descriptor, mode)  # mkstemp makes the file private (0600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
@@ -456,6 +462,8 @@ def record_observations(
             touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
             for indicator_id in sorted(touched):
                 write_atomically(
-                    observations_path(root, indicator_id), render_observations(merged[indicator_id])
+                    observations_path(root, indicator_id),
+                    render_observations(merged[indicator_id]),
+                    create_folder=True,
                 )
         return changes

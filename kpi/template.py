@@ -54,11 +54,17 @@ def create_project(directory: Path, *, blank: bool) -> None:
         raise fail(_("exists and is not a folder"), file=directory)
     if blank:
         name = directory.resolve().name or "My city"
-        write_atomically(target, BLANK_TARGETS.format(name=name.replace('"', "'")))
+        write_atomically(
+            target, BLANK_TARGETS.format(name=name.replace('"', "'")), create_folder=True
+        )
         (directory / OBSERVATIONS_DIR).mkdir(exist_ok=True)
         return
     shipped = resources.files("kpi") / "templates" / "haiphong"
     for source in sorted((shipped / OBSERVATIONS_DIR).iterdir(), key=lambda p: p.name):
         if source.name.endswith(".toml"):
-            write_atomically(directory / OBSERVATIONS_DIR / source.name, source.read_text("utf-8"))
-    write_atomically(target, (shipped / TARGETS_FILE).read_text("utf-8"))
+            write_atomically(
+                directory / OBSERVATIONS_DIR / source.name,
+                source.read_text("utf-8"),
+                create_folder=True,
+            )
+    write_atomically(target, (shipped / TARGETS_FILE).read_text("utf-8"), create_folder=True)

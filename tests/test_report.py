@@ -156,7 +156,7 @@ def test_report_to_an_unwritable_place_is_exit_2_without_traceback(tmp_path: Pat
     result = invoke("report", "--as-of", AS_OF, "--format", "html", "-o", blocker / "r.html")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "cannot be written" in result.stderr
+    assert f"{blocker}: is not a folder" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -651,7 +651,7 @@ def test_observations_path_of_a_valid_id(tmp_path: Path, good: str) -> None:
 
 def test_write_atomically_writes_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "file.toml"
-    write_atomically(target, "a = 1\n")
+    write_atomically(target, "a = 1\n", create_folder=True)
     write_atomically(target, 'a = "Hải Phòng"\n')
     assert target.read_bytes() == 'a = "Hải Phòng"\n'.encode()
     assert [p.name for p in target.parent.iterdir()] == ["file.toml"]
@@ -905,3 +905,23 @@ def test_an_integer_too_long_for_python_is_a_problem_with_its_line(tmp_path: Pat
     [problem] = problems
     assert problem.file == Path("targets.toml")
     assert problem.line == 5
+
+
+def test_write_atomically_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "kept.toml"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    write_atomically(target, "new\n")
+    assert (target.read_text(encoding="utf-8"), target.stat().st_mode & 0o777) == ("new\n", 0o640)
+    fresh = tmp_path / "fresh.toml"
+    write_atomically(fresh, b"bytes\n")
+    assert (fresh.read_bytes(), fresh.stat().st_mode & 0o777) == (b"bytes\n", 0o644)
+
+
+def test_write_atomically_creates_a_missing_folder_only_when_asked(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "file.toml"
+    with pytest.raises(KpiError, match="cannot be written"):
+        write_atomically(target, "x\n")
+    assert not (tmp_path / "missing").exists()
+    write_atomically(target, "x\n", create_folder=True)
+    assert target.read_text(encoding="utf-8") == "x\n"

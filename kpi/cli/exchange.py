@@ -184,7 +184,7 @@ def export(
     from kpi.store import write_atomically
 
     try:
-        write_atomically(output, text)
+        write_atomically(output, text, create_folder=True)
     except OSError as error:
         message = _("cannot be written: {reason}").format(reason=error.strerror)
         raise fail(message, file=output) from None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,8 +10,8 @@ from typing import Annotated
 import typer
 
 from kpi.cli.common import AsOf, Lang, assess, command, load
-from kpi.errors import fail
 from kpi.i18n import _
+from kpi.store import write_atomically
 
 
 class ReportFormat(StrEnum):
@@ -70,13 +67,14 @@ def report(
         folder = output.with_name(f"{output.stem}_files")
         links = {}
         for target_id, svg in target_charts(project, judged).items():
-            _write(folder / f"{target_id}.svg", svg.encode("utf-8"))
+            # the charts' folder beside the report is the report's own: create it
+            write_atomically(folder / f"{target_id}.svg", svg, create_folder=True)
             links[target_id] = f"{folder.name}/{target_id}.svg"
         text = report_markdown(project, judged, links)
     if output is None:
         sys.stdout.write(text)
         return
-    _write(output, text.encode("utf-8"))
+    write_atomically(output, text, create_folder=True)
     print(_("wrote {path}").format(path=output), file=sys.stderr)
 
 
@@ -106,30 +104,6 @@ def chart(
 
     kind = chart_format(output)  # refuses an unknown extension before loading or drawing
     project = load(ctx)
-    _write(output, indicator_chart(project, indicator, assess(project, as_of), kind))
+    chart_file = indicator_chart(project, indicator, assess(project, as_of), kind)
+    write_atomically(output, chart_file, create_folder=True)
     print(_("wrote {path}").format(path=output), file=sys.stderr)
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (a temporary file beside it, then a rename);
-    a failure is a ``KpiError`` naming the file."""
-    try:
-        if path.is_symlink():
-            raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-        try:
-            os.chmod(temporary, 0o644)  # a report is for sharing: mkstemp would make it 0600
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-    except OSError as error:
-        raise fail(
-            _("cannot be written: {reason}").format(reason=error.strerror or error), file=path
-        ) from None
