@@ -72,18 +72,6 @@ def chart_format(path: Path) -> str:
     return suffix
 
 
-def require_indicator(project: Project, indicator_id: str) -> None:
-    """Raise ``KpiError`` unless ``indicator_id`` is one of ``project``'s indicators."""
-    if indicator_id not in project.indicators:
-        known = ", ".join(project.indicators) or _("none")
-        raise fail(
-            _("unknown indicator {indicator}").format(indicator=repr(indicator_id)),
-            file=Path("targets.toml"),
-            key="indicators",
-            hint=_("known indicators: {known}").format(known=known),
-        )
-
-
 def observed_up_to(project: Project, indicator_id: str, as_of: int) -> tuple[Observation, ...]:
     """The indicator's observations of years up to ``as_of`` (inclusive), forecasts included."""
     return tuple(o for o in project.observations[indicator_id] if o.year <= as_of)
@@ -402,7 +390,7 @@ def indicator_chart(
     """The chart of one indicator with all its targets, as ``svg`` or ``png`` bytes.
 
     Raises ``KpiError`` for an unknown indicator."""
-    require_indicator(project, indicator_id)
+    project.indicator(indicator_id)  # refuses an unknown one
     figure = build_figure(project, indicator_id, report)
     return figure_bytes(figure, chart_format, indicator_id, chart_title(project, indicator_id))
 

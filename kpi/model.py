@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from kpi.i18n import N_
+from kpi.errors import fail
+from kpi.i18n import N_, _
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MIN_YEAR = 1900
@@ -220,3 +221,15 @@ class Project:
     def indicators(self) -> Mapping[str, LevelIndicator | RateIndicator]:
         """Indicators by id, in file order."""
         return self.definition.indicators
+
+    def indicator(self, indicator_id: str) -> LevelIndicator | RateIndicator:
+        """The indicator ``indicator_id``; a ``KpiError`` naming the known ones if there is none."""
+        if indicator_id not in self.indicators:
+            known = ", ".join(self.indicators) or _("none")
+            raise fail(
+                _("unknown indicator {id}").format(id=repr(indicator_id)),
+                file=Path("targets.toml"),
+                key="indicators",
+                hint=_("known indicators: {known}").format(known=known),
+            )
+        return self.indicators[indicator_id]
