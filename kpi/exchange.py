@@ -502,19 +502,14 @@ def _check_against_project(
         observation = row.observation
         indicator = project.indicators.get(row.indicator)
         if indicator is None:
-            message = (
-                _("unknown indicator {indicator} (known: {known})").format(
-                    indicator=repr(row.indicator), known=", ".join(project.indicators)
-                )
-                if project.indicators
-                else _("unknown indicator {indicator} (known: none)").format(
-                    indicator=repr(row.indicator)
-                )
+            message = _("unknown indicator {indicator} (known: {known})").format(
+                indicator=repr(row.indicator), known=", ".join(project.indicators) or _("none")
             )
             problems.append(row.problem("indicator", message))
             continue
         is_rate = isinstance(indicator, RateIndicator)
-        bad = [m for _, m in check_observations([(0, observation)], indicator.bounds, is_rate)]
+        findings = check_observations([(0, observation)], indicator.bounds, is_rate)
+        bad = [message for _key, message in findings]
         problems += [row.problem("value", message) for message in bad]
         seen = first.setdefault((row.indicator, observation.year), row)
         if seen is not row:
