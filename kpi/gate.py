@@ -7,7 +7,6 @@ for every target, the line a CI annotation should point at.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from kpi.locate import LineIndex
 from kpi.model import AssessmentSettings, LevelTarget, Project, Target
 from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
+from kpi.serialize import finite
 from kpi.store import OBSERVATIONS_DIR, TARGETS_FILE
 
 FAIL_ON_CHOICES = (Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
@@ -131,10 +131,6 @@ def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
     return Level.WARNING if severity == limit - 1 else Level.OK
 
 
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value
-
-
 def _slope_unit(unit: str) -> str:
     """Units a year; percentage points (``pp/yr``) for a share in ``%``, so that a slope is never
     read as a growth rate."""
@@ -146,7 +142,7 @@ def _figures(
 ) -> tuple[str, Figures, Figures, str]:
     """Comparator, expected and actual figures, and the unit of their pace."""
     target, details = assessment.target, assessment.details
-    ratio = _finite(assessment.progress_ratio)
+    ratio = finite(assessment.progress_ratio)
     if isinstance(target, LevelTarget):
         latest = assessment.latest
         needed: float | None = None
@@ -157,18 +153,18 @@ def _figures(
             unit = _slope_unit(assessment.indicator.unit)
         elif isinstance(details, LevelDetails):
             needed, observed = details.needed_growth_pct, assessment.observed_growth_pct
-        expected = Figures(target.value, target.year, _finite(needed), threshold)
+        expected = Figures(target.value, target.year, finite(needed), threshold)
         actual = Figures(
             latest.value if latest else None,
             latest.year if latest else None,
-            _finite(observed),
+            finite(observed),
             ratio,
         )
         return target.comparator, expected, actual, unit
     observed_years = details.observed if isinstance(details, RateDetails) else ()
     last = observed_years[-1].year if observed_years else None
-    mean = _finite(assessment.observed_growth_pct)
-    required = _finite(assessment.required_growth_pct) if observed_years else None
+    mean = finite(assessment.observed_growth_pct)
+    required = finite(assessment.required_growth_pct) if observed_years else None
     expected = Figures(target.low, target.end, required, threshold)
     return ">=", expected, Figures(mean, last, mean, ratio), "%/yr"
 
