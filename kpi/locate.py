@@ -29,7 +29,9 @@ class LineIndex:
         array_index: dict[KeyPath, int] = {}
         current: KeyPath = ()
         in_multiline: str | None = None
-        for number, raw in enumerate(text.splitlines(), start=1):
+        # TOML ends a line with LF or CRLF only: str.splitlines would also break at U+2028, form
+        # feeds and other characters a string may hold, and shift every later line number.
+        for number, raw in enumerate(text.split("\n"), start=1):
             line = raw.strip()
             if in_multiline is not None:
                 if raw.count(in_multiline) % 2 == 1:

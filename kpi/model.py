@@ -25,19 +25,39 @@ MIN_YEAR = 1900
 MAX_YEAR = 2100
 
 
+# Names Windows gives to devices in every folder ("nul.toml" is the NUL device there), whatever
+# the case or extension; Microsoft's naming rules list COM0 and LPT0 too.
+WINDOWS_DEVICE_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(10)]
+)
+_NOT_AN_IDENTIFIER = N_(
+    "must start with a lowercase letter and use only a-z, 0-9 and _ (at most 64 characters)"
+)
+_DEVICE_NAME = N_(
+    "is a name Windows keeps for a device (con, prn, aux, nul, com0-com9, lpt0-lpt9); "
+    "choose another"
+)
+
+
+def identifier_problem(text: str) -> str | None:
+    """Why ``text`` is not a safe indicator or target id (an untranslated message id), or
+    ``None`` when it is one: ``^[a-z][a-z0-9_]{0,63}$`` and not a Windows device name."""
+    if IDENTIFIER_PATTERN.fullmatch(text) is None:
+        return _NOT_AN_IDENTIFIER
+    if text in WINDOWS_DEVICE_NAMES:
+        return _DEVICE_NAME
+    return None
+
+
 def is_identifier(text: str) -> bool:
-    """True when ``text`` is a safe indicator or target id: ``^[a-z][a-z0-9_]{0,63}$``."""
-    return IDENTIFIER_PATTERN.fullmatch(text) is not None
+    """True when ``text`` is a safe indicator or target id (see ``identifier_problem``)."""
+    return identifier_problem(text) is None
 
 
 def _check_identifier(text: str) -> str:
-    if not is_identifier(text):
-        raise ValueError(
-            N_(
-                "must start with a lowercase letter and use only a-z, 0-9 and _ "
-                "(at most 64 characters)"
-            )
-        )
+    problem = identifier_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
     return text
 
 

@@ -2,7 +2,10 @@
 
 Reading validates everything once and reports every problem with its file, line and key.
 Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``) and happens under
-an exclusive lock on ``targets.toml``, so concurrent writers never lose an update.
+an exclusive lock on the project's ``.kpi.lock`` file, so concurrent writers never lose an
+update. Nothing here is specific to one operating system: the lock comes from ``filelock``, file
+modes are kept where the system has them, and a replace that Windows refuses because another
+program holds the file open is retried briefly before it becomes a clear error.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
-import fcntl
 import os
 import re
+import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,9 +29,10 @@ from pydantic import ValidationError
 
 from kpi.errors import KpiError, Problem, fail
 from kpi.field_errors import describe
-from kpi.i18n import _, format_number
+from kpi.i18n import N_, _, format_number
 from kpi.locate import KeyPath, LineIndex, dotted_key
 from kpi.model import (
+    WINDOWS_DEVICE_NAMES,
     LevelIndicator,
     Observation,
     ObservationsFile,
@@ -35,13 +40,17 @@ from kpi.model import (
     RateIndicator,
     Revision,
     TargetsFile,
-    is_identifier,
+    identifier_problem,
 )
 from kpi.validate import check_definitions, check_observations
 
 TARGETS_FILE = "targets.toml"
 OBSERVATIONS_DIR = "observations"
 PROJECT_ENV = "KPI_PROJECT"
+LOCK_FILE = ".kpi.lock"
+LOCK_HOLDER_FILE = ".kpi.lock.holder"
+LOCK_TIMEOUT_ENV = "KPI_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 10.0  # seconds a writer waits for another before it gives up
 
 
 def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path:
@@ -249,11 +258,11 @@ def observations_path(root: Path, indicator_id: str) -> Path:
 
     The id is checked before it becomes part of a path, so no input can point outside the folder.
     """
-    if not is_identifier(indicator_id):
-        raise fail(
-            _("is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)"),
-            key=repr(indicator_id),
-        )
+    problem = identifier_problem(indicator_id)
+    if problem is not None:
+        if indicator_id not in WINDOWS_DEVICE_NAMES:
+            problem = N_("is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)")
+        raise fail(_(problem), key=repr(indicator_id))
     path = root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
     if not path.resolve().is_relative_to(root.resolve()):
         raise fail(
@@ -284,12 +293,27 @@ def render_observations(observations: Sequence[Observation]) -> str:
     return tomli_w.dumps({"observations": records})
 
 
+def in_style_of(path: Path, text: str) -> str:
+    """``text`` (LF line endings) with the line endings (CRLF or LF, read from the first line)
+    and the UTF-8 byte-order mark of the file at ``path``, if it exists, so that rewriting a file
+    that git checked out with CRLF (``core.autocrlf``) changes only the lines whose content
+    changed."""
+    try:
+        with path.open("rb") as handle:
+            first_line = handle.readline(1 << 16)
+    except OSError:
+        return text
+    if first_line.endswith(b"\r\n"):
+        text = text.replace("\n", "\r\n")
+    return "\ufeff" + text if first_line.startswith(codecs.BOM_UTF8) else text
+
+
 def write_atomically(path: Path, content: str | bytes, *, create_folder: bool = False) -> None:
     """Replace ``path`` with ``content`` (text is written as UTF-8) atomically: write a temporary
     file beside it, fsync it, then ``os.replace``. A crash at any point leaves either the old file
-    or the new one, never a mix. The file keeps its permissions (a new one is readable by all,
-    0644). The folder must exist unless ``create_folder``. Refuses to write through a symbolic
-    link; any failure is a ``KpiError`` naming the file."""
+    or the new one, never a mix. The file keeps its permissions where the system has them (a new
+    one is readable by all, 0644). The folder must exist unless ``create_folder``. Refuses to
+    write through a symbolic link; any failure is a ``KpiError`` naming the file."""
     if path.is_symlink():
         raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
     if path.parent.exists() and not path.parent.is_dir():
@@ -305,18 +329,52 @@ def write_atomically(path: Path, content: str | bytes, *, create_folder: bool = 
     except OSError as error:
         raise _cannot_write(path, error) from None
     try:
-        os.fchmod(descriptor, mode)  # mkstemp makes the file private (0600)
+        if hasattr(os, "fchmod"):  # POSIX, and Windows from Python 3.13 (where it sets read-only)
+            os.fchmod(descriptor, mode)  # mkstemp makes the file private (0600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        _replace(temporary, path)
     except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if _held_open_elsewhere(error):
+            raise fail(
+                _("is open in another program (Excel, an antivirus or a sync client?)"),
+                file=path,
+                hint=_("close the file there and run the command again; the file is unchanged"),
+            ) from None
         if isinstance(error, OSError):
             raise _cannot_write(path, error) from None
         raise
+
+
+# Windows refuses to replace a file another program holds open without sharing it for deletion
+# (Excel, antivirus scanners, sync clients): ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION or
+# ERROR_LOCK_VIOLATION. Such holds are usually brief, so the replace is tried again for a while.
+_HELD_OPEN_WINERRORS = frozenset({5, 32, 33})
+REPLACE_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.5)  # seconds: about 4 in all
+
+
+def _held_open_elsewhere(error: BaseException) -> bool:
+    return (
+        isinstance(error, PermissionError)
+        and getattr(error, "winerror", None) in _HELD_OPEN_WINERRORS
+    )
+
+
+def _replace(temporary: str, path: Path) -> None:
+    """``os.replace(temporary, path)``, retried after each of ``REPLACE_RETRY_DELAYS`` while
+    Windows says another program holds ``path`` open; any other error is raised at once."""
+    for delay in (*REPLACE_RETRY_DELAYS, None):
+        try:
+            os.replace(temporary, path)
+            return
+        except PermissionError as error:
+            if delay is None or not _held_open_elsewhere(error):
+                raise
+            time.sleep(delay)
 
 
 def _cannot_write(path: Path, error: OSError) -> KpiError:
@@ -329,18 +387,79 @@ def _cannot_write(path: Path, error: OSError) -> KpiError:
     )
 
 
+def lock_timeout(environ: Mapping[str, str]) -> float:
+    """Seconds a writer waits for the project lock: ``$KPI_LOCK_TIMEOUT`` when it is a number
+    of 0 or more, else ``DEFAULT_LOCK_TIMEOUT``."""
+    try:
+        seconds = float(environ.get(LOCK_TIMEOUT_ENV, ""))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+    return seconds if 0 <= seconds < float("inf") else DEFAULT_LOCK_TIMEOUT
+
+
 @contextlib.contextmanager
-def project_lock(root: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the project (a ``flock`` on ``targets.toml``) for the block.
+def project_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the project's exclusive writer lock (``root/.kpi.lock``) for the block.
 
     Writers that read, change and write observations take it, so none loses another's update.
+    The lock is the operating system's (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on
+    Windows), so a writer that dies releases it. Waits at most ``timeout`` seconds (default:
+    ``lock_timeout(os.environ)``), then raises ``KpiError`` saying which process holds it.
     """
-    with open(root / TARGETS_FILE, "rb") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    import warnings
+
+    with warnings.catch_warnings():
+        # filelock warns once where the system has no fcntl and it falls back to a lock file.
+        warnings.simplefilter("ignore")
+        import filelock
+
+    wait = lock_timeout(os.environ) if timeout is None else timeout
+    lock_path = root / LOCK_FILE
+    lock = filelock.FileLock(str(lock_path), timeout=wait)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise _lock_busy(root, wait) from None
+    except OSError as error:
+        raise _cannot_write(lock_path, error) from None
+    holder = root / LOCK_HOLDER_FILE
+    with contextlib.suppress(OSError):
+        holder.write_text(_describe_this_process(), encoding="utf-8")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            holder.unlink()
+        lock.release()
+
+
+def _describe_this_process() -> str:
+    import socket
+
+    command = " ".join(["kpi", *sys.argv[1:]])
+    command = command if len(command) <= 200 else command[:197] + "..."
+    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return f"process {os.getpid()} on {socket.gethostname()}, since {started}: {command}\n"
+
+
+def _lock_busy(root: Path, waited: float) -> KpiError:
+    try:
+        holder = (root / LOCK_HOLDER_FILE).read_text("utf-8", errors="replace").strip()
+    except OSError:
+        holder = ""
+    holder = "".join(c if c.isprintable() else "?" for c in holder[:300])
+    if holder:
+        message = _("another kpi is writing to this project ({holder}); waited {seconds} s")
+    else:
+        message = _("another program holds the project's lock; waited {seconds} s")
+    return fail(
+        message.format(holder=holder, seconds=format_number(waited, 1)),
+        file=root / LOCK_FILE,
+        hint=_(
+            "wait for it to finish and run the command again; if that process hangs, stop it "
+            "(set KPI_LOCK_TIMEOUT to wait longer); nothing was written"
+        ),
+    )
 
 
 class Outcome(StrEnum):
@@ -408,10 +527,10 @@ def record_observations(
 
     Under the project lock: load and validate the project, merge every entry (see
     ``merge_observation``), check bounds, and only when every entry is acceptable write each
-    changed file atomically (nothing when ``dry_run``). Raises ``KpiError`` naming every
-    refused entry; then no file has changed.
+    changed file atomically. A ``dry_run`` writes nothing and takes no lock, so it never waits.
+    Raises ``KpiError`` naming every refused entry; then no file has changed.
     """
-    with project_lock(root):
+    with contextlib.nullcontext() if dry_run else project_lock(root):
         project = load_project(root)
         merged = {key: tuple(value) for key, value in project.observations.items()}
         changes: list[Change] = []
@@ -461,9 +580,7 @@ def record_observations(
         if not dry_run:
             touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
             for indicator_id in sorted(touched):
-                write_atomically(
-                    observations_path(root, indicator_id),
-                    render_observations(merged[indicator_id]),
-                    create_folder=True,
-                )
+                path = observations_path(root, indicator_id)
+                text = render_observations(merged[indicator_id])
+                write_atomically(path, in_style_of(path, text), create_folder=True)
         return changes

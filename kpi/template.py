@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from kpi.errors import fail
+from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _
 from kpi.store import OBSERVATIONS_DIR, TARGETS_FILE, write_atomically
 
@@ -37,34 +37,55 @@ at_risk = 0.60
 """
 
 
+GITIGNORE = """\
+# kpi's writer lock (kpi record, kpi import): never part of the data
+.kpi.lock
+.kpi.lock.holder
+"""
+
+
 def create_project(directory: Path, *, blank: bool) -> None:
     """Create ``directory`` (if needed) and write a project into it: the Hai Phong targets and
-    observations, or with ``blank`` a ``targets.toml`` holding only ``[project]``.
+    observations, or with ``blank`` a ``targets.toml`` holding only ``[project]``; also a
+    ``.gitignore`` for kpi's lock files where there is none.
 
-    Raises ``KpiError`` when ``directory`` already holds a ``targets.toml``.
+    Raises ``KpiError``, having written nothing, when ``directory`` already holds a
+    ``targets.toml`` or any file under ``observations/``: a project is never overwritten.
     """
     target = directory / TARGETS_FILE
-    if target.exists():
-        raise fail(
-            _("already exists; kpi init does not overwrite a project"),
-            file=target,
-            hint=_("choose an empty folder"),
-        )
     if directory.exists() and not directory.is_dir():
         raise fail(_("exists and is not a folder"), file=directory)
-    if blank:
-        name = directory.resolve().name or "My city"
-        write_atomically(
-            target, BLANK_TARGETS.format(name=name.replace('"', "'")), create_folder=True
-        )
-        (directory / OBSERVATIONS_DIR).mkdir(exist_ok=True)
-        return
+    problems = []
+    if target.exists() or target.is_symlink():
+        problems.append(Problem(_("already exists; kpi init does not overwrite a project"), target))
+    folder = directory / OBSERVATIONS_DIR
+    held = [p for p in folder.rglob("*") if not p.is_dir()] if folder.is_dir() else []
+    if held or ((folder.is_symlink() or folder.exists()) and not folder.is_dir()):
+        count = max(len(held), 1)
+        message = _("already holds {count} file(s); kpi init does not overwrite a project")
+        problems.append(Problem(message.format(count=count), folder))
+    if problems:
+        raise KpiError(problems, hint=_("choose an empty folder; nothing was written"))
+    files = {} if (directory / ".gitignore").exists() else {Path(".gitignore"): GITIGNORE}
+    files.update(_blank_files(directory) if blank else _shipped_files())
+    (directory / OBSERVATIONS_DIR).mkdir(parents=True, exist_ok=True)
+    for relative, text in files.items():
+        write_atomically(directory / relative, text)
+
+
+def _blank_files(directory: Path) -> dict[Path, str]:
+    name = directory.resolve().name or "My city"
+    return {Path(TARGETS_FILE): BLANK_TARGETS.format(name=name.replace('"', "'"))}
+
+
+def _shipped_files() -> dict[Path, str]:
+    """The Hai Phong project's files, observations first and ``targets.toml`` last, so that an
+    interrupted ``init`` never leaves a folder that looks like a finished project."""
     shipped = resources.files("kpi") / "templates" / "haiphong"
-    for source in sorted((shipped / OBSERVATIONS_DIR).iterdir(), key=lambda p: p.name):
-        if source.name.endswith(".toml"):
-            write_atomically(
-                directory / OBSERVATIONS_DIR / source.name,
-                source.read_text("utf-8"),
-                create_folder=True,
-            )
-    write_atomically(target, (shipped / TARGETS_FILE).read_text("utf-8"), create_folder=True)
+    files = {
+        Path(OBSERVATIONS_DIR) / source.name: source.read_text("utf-8")
+        for source in sorted((shipped / OBSERVATIONS_DIR).iterdir(), key=lambda p: p.name)
+        if source.name.endswith(".toml")
+    }
+    files[Path(TARGETS_FILE)] = (shipped / TARGETS_FILE).read_text("utf-8")
+    return files

@@ -13,6 +13,7 @@ import pytest
 from kpi.errors import KpiError, Problem
 from kpi.model import LevelIndicator, Observation, ObservationsFile, RateIndicator, Revision
 from kpi.store import (
+    LOCK_FILE,
     Outcome,
     find_root,
     load_project,
@@ -113,10 +114,11 @@ def write_project(root: Path, files: dict[str, str | bytes | None] | None = None
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every data file under ``root`` with its bytes (the writers' lock file is not data)."""
     return {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != LOCK_FILE
     }
 
 
