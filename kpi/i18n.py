@@ -1,12 +1,13 @@
 """The language of texts for people: English (the message ids themselves) or Vietnamese.
 
 Messages go through the standard ``gettext`` machinery: ``kpi/locale/vi/LC_MESSAGES/kpi.po`` is
-the catalogue people edit, ``kpi.mo`` beside it its compiled form (``python
-scripts/compile_messages.py``). Code marks a text with ``_()`` where it is shown and with ``N_()``
-where it is only defined (tables of labels, templates), then translates it when shown.
+the catalogue people edit, ``kpi.mo`` beside it its compiled form (``python scripts/messages.py
+compile``). Code marks a text with ``_()`` where it is shown and with ``N_()`` where it is only
+defined (tables of labels, templates), then translates it when shown.
 
-The language is chosen once per process, from ``--lang`` or ``KPI_LANG``, before any command
-runs; machine formats (JSON, CSV, JUnit) never depend on it.
+The language is chosen once per process, before the command line is parsed, from ``--lang``,
+``KPI_LANG`` or the system's language (``kpi.cli.language``); machine formats (JSON, CSV, JUnit)
+never depend on it.
 """
 
 from __future__ import annotations

@@ -8,9 +8,22 @@ import pytest
 
 from kpi.i18n import set_language
 
+# Where kpi reads the language people want (kpi.cli.language): a developer's own settings would
+# turn the tests that expect English into Vietnamese ones.
+LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "KPI_LANG")
+
 
 @pytest.fixture(autouse=True)
 def english_after_each_test() -> Iterator[None]:
     """``--lang vi`` in an in-process run changes the process's language: undo it."""
     yield
     set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def no_language_from_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No language from the environment or, on Windows, the display language: a test that
+    wants one sets it."""
+    for name in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("kpi.cli.language.windows_display_language", lambda: None)

@@ -92,7 +92,7 @@ def run_kpi(*args: object, cwd: Path, **env: str) -> subprocess.CompletedProcess
         cwd=cwd,
         env=subprocess_env(**env),
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # what kpi writes to a pipe, whatever the locale
         timeout=60,
     )
 

@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kpi.cli import app
+from kpi.store import LOCK_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = CliRunner()
@@ -52,17 +53,18 @@ def run_kpi(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         env=env,
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # what kpi writes to a pipe, whatever the locale
         timeout=60,
     )
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (relative name) with the SHA-256 of its bytes."""
+    """Every file under ``folder`` (relative name) with the SHA-256 of its bytes; the writers'
+    lock file, which holds no data, is left out."""
     return {
         str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != LOCK_FILE
     }
 
 

@@ -32,7 +32,7 @@ from typer.testing import CliRunner, Result
 import kpi
 from kpi.cli import app
 from kpi.model import is_identifier
-from kpi.store import read_project
+from kpi.store import LOCK_FILE, read_project
 
 FUZZ = settings(
     max_examples=150,
@@ -157,10 +157,13 @@ def sandbox(tmp: Path) -> Iterator[Path]:
 
 
 def snapshot(top: Path) -> dict[str, str]:
-    """Every entry under ``top`` (links not followed): its kind and content hash or link."""
+    """Every entry under ``top`` (links not followed): its kind and content hash or link. The
+    writers' lock file, which holds no data, is left out."""
     entries: dict[str, str] = {}
     for folder, dirs, files in os.walk(top):
         for name in dirs + files:
+            if name == LOCK_FILE:
+                continue
             path = Path(folder) / name
             relative = path.relative_to(top).as_posix()
             if path.is_symlink():

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kpi.cli import app
-from kpi.cli.common import language_from
+from kpi.cli.language import choose_language
 from kpi.i18n import LOCALE_DIR, format_number, set_language
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,15 +101,15 @@ def test_an_unknown_language_is_refused() -> None:
         (["status", "--lang", "vi"], {}, "vi"),
         (["--lang=vi", "status"], {"KPI_LANG": "en"}, "vi"),
         (["status"], {"KPI_LANG": "vi"}, "vi"),
-        (["status"], {}, None),
-        (["record", "--", "--lang", "vi"], {}, None),
-        (["status", "--lang", "xx"], {}, None),
+        (["status"], {}, "en"),
+        (["record", "--", "--lang", "vi"], {}, "en"),
+        (["status", "--lang", "xx"], {}, "en"),
     ],
 )
 def test_the_language_is_read_before_the_command_line_is_parsed(
-    argv: list[str], environ: dict[str, str], expected: str | None
+    argv: list[str], environ: dict[str, str], expected: str
 ) -> None:
-    assert language_from(argv, environ) == expected
+    assert choose_language(argv, environ, lambda: None) == expected
 
 
 def _translation(message: str) -> str:
@@ -173,8 +173,8 @@ def test_help_is_in_vietnamese(project: Path) -> None:
     code, out, _err = run("status", "--lang", "vi", "--help")
     assert code == 0
     assert english_help not in out
-    assert _translation("Language for people: en or vi (default: $KPI_LANG, else en). "
-                        "Example: --lang vi")[:20] in out  # fmt: skip
+    assert _translation("Language for people: en or vi (default: $KPI_LANG, else the system's "
+                        "language, else en). Example: --lang vi")[:20] in out  # fmt: skip
 
 
 def test_an_unknown_language_on_the_command_line_is_a_usage_error(project: Path) -> None:

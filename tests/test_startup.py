@@ -63,7 +63,7 @@ def imported_modules(code: str, tmp_path: Path) -> set[str]:
     script = (
         "import contextlib, io, sys\n"
         f"{code}\n"
-        f"open({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules)))\n"
+        f"open({str(listing)!r}, 'w', encoding='utf-8').write('\\n'.join(sorted(sys.modules)))\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("KPI_PROJECT", "KPI_LANG")}
     done = subprocess.run(
@@ -71,12 +71,12 @@ def imported_modules(code: str, tmp_path: Path) -> set[str]:
         cwd=tmp_path,
         env=env,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    return set(listing.read_text().split("\n"))
+    return set(listing.read_text(encoding="utf-8").split("\n"))
 
 
 def run_kpi(*args: str) -> str:
@@ -113,3 +113,29 @@ def test_the_guard_sees_what_the_table_imports(tmp_path: Path) -> None:
     """The control: the same check does see Rich when the table is drawn."""
     modules = imported_modules(run_kpi("status", "--as-of", "2026"), tmp_path)
     assert {"rich.table", "kpi.render.table"} <= modules
+
+
+def test_version_imports_no_renderer_chart_or_writer(tmp_path: Path) -> None:
+    """``kpi --version`` builds every command's options (it names none) but runs none of them."""
+    modules = imported_modules(run_kpi("--version"), tmp_path)
+    eager = [name for name in (*DEFERRED_AT_IMPORT, "kpi.serialize") if name in modules]
+    eager += sorted(name for name in modules if name.startswith(DEFERRED_PREFIXES))
+    assert eager == [], f"imported by `kpi --version`: {eager}"
+
+
+def test_status_builds_no_shell_completion_and_asks_no_windows_language(tmp_path: Path) -> None:
+    """The completion options are built only where they can act (before any command); the
+    language and the streams cost ``kpi status`` two small modules of kpi, nothing more: not
+    ctypes (the Windows display language is only asked on Windows) nor unicodedata (only once
+    a character does not fit the console)."""
+    code = run_kpi("status", "--as-of", "2026", "--format", "json")
+    code += (
+        "import typer.main\n"
+        "from kpi.cli import app_for\n"
+        "params = typer.main.get_command(app_for(sys.argv[1:])).params\n"
+        "assert not [p for p in params if 'completion' in p.name], params\n"
+    )
+    modules = imported_modules(code, tmp_path)
+    assert {"kpi.cli.language", "kpi.cli.streams"} <= modules
+    assert "ctypes" not in modules
+    assert "unicodedata" not in modules

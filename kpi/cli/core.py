@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, assess, command, load, print_json, project_root
+from kpi.cli.common import (
+    AsOf,
+    Lang,
+    ProjectDir,
+    assess,
+    command,
+    load,
+    print_json,
+    project_root,
+)
 from kpi.errors import KpiError, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number
@@ -51,6 +60,7 @@ def status(
             "scripts and documents. Example: --format json",
         ),
     ] = StatusFormat.table,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """One row per target: latest value, goal, gap, required pace, trend, projection, status.
@@ -59,8 +69,8 @@ def status(
 
     Example: kpi status --as-of 2025 --format json
     """
-    project = load(ctx)
-    report = assess(project, as_of)
+    loaded = load(ctx, project)
+    report = assess(loaded, as_of)
     if output_format is StatusFormat.json:
         from kpi.serialize import status_document
 
@@ -76,7 +86,7 @@ def status(
     else:
         from kpi.render.table import print_status
 
-        print_status(project, report)
+        print_status(loaded, report)
 
 
 @command()
@@ -90,6 +100,7 @@ def show(
             "--format", "-f", help="table for people, json for scripts. Example: --format json"
         ),
     ] = ShowFormat.table,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """One indicator: definition, every observation with its source and flags, each target's
@@ -97,17 +108,17 @@ def show(
 
     Example: kpi show high_tech_share --as-of 2025
     """
-    project = load(ctx)
-    project.indicator(indicator)  # refuses an unknown one
-    report = assess(project, as_of)
+    loaded = load(ctx, project)
+    loaded.indicator(indicator)  # refuses an unknown one
+    report = assess(loaded, as_of)
     if output_format is ShowFormat.json:
         from kpi.serialize import show_document
 
-        print_json(show_document(project, indicator, report))
+        print_json(show_document(loaded, indicator, report))
     else:
         from kpi.render.table import print_show
 
-        print_show(project, indicator, report)
+        print_show(loaded, indicator, report)
 
 
 def _parse_value(text: str, indicator: str) -> float:
@@ -162,6 +173,7 @@ def record(
             "(the old one is kept in its revisions).",
         ),
     ] = False,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """Record one observation. Recording an identical one again changes nothing; a different one
@@ -174,7 +186,7 @@ def record(
 
     from kpi.store import record_observations
 
-    root = project_root(ctx)
+    root = project_root(ctx, project)
     observations_path(root, indicator)  # refuses a hostile id before anything else
     try:
         observation = Observation(
@@ -199,6 +211,7 @@ def record(
 @command()
 def validate(
     ctx: typer.Context,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """Check every file of the project and report every problem at once, each with its file,
@@ -208,14 +221,14 @@ def validate(
     """
     from kpi.store import read_project
 
-    project, problems = read_project(project_root(ctx))
-    if problems or project is None:
+    read, problems = read_project(project_root(ctx, project))
+    if problems or read is None:
         raise KpiError(problems, hint=_("{count} problem(s) found").format(count=len(problems)))
-    count = sum(len(o) for o in project.observations.values())
-    targets = sum(len(i.targets) for i in project.indicators.values())
+    count = sum(len(o) for o in read.observations.values())
+    targets = sum(len(i.targets) for i in read.indicators.values())
     print(
         _("valid: {indicators} indicators, {targets} targets, {observations} observations").format(
-            indicators=len(project.indicators), targets=targets, observations=count
+            indicators=len(read.indicators), targets=targets, observations=count
         )
     )
 

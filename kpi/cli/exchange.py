@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi.cli.common import Lang, command, load, project_root
+from kpi.cli.common import Lang, ProjectDir, command, load, project_root
 from kpi.errors import fail
 from kpi.i18n import N_, _
 
@@ -62,6 +62,7 @@ def import_(
             "(the old ones are kept in their revisions).",
         ),
     ] = False,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """Record many observations from a CSV or JSON file, all or nothing: every row is checked
@@ -73,9 +74,9 @@ def import_(
     from kpi.exchange import plan_import
     from kpi.store import load_project, record_observations
 
-    root = project_root(ctx)
-    project = load_project(root)
-    rows = plan_import(file, project, replace=replace)
+    root = project_root(ctx, project)
+    loaded = load_project(root)
+    rows = plan_import(file, loaded, replace=replace)
     changes = record_observations(
         root,
         [(row.indicator, row.observation) for row in rows],
@@ -83,7 +84,7 @@ def import_(
         today=dt.date.today(),
         dry_run=dry_run,
     )
-    _report_import(file, project, rows, changes, dry_run=dry_run)
+    _report_import(file, loaded, rows, changes, dry_run=dry_run)
 
 
 def _report_import(
@@ -162,6 +163,7 @@ def export(
             "--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
         ),
     ] = None,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """Every observation in long format, one row per indicator and year (indicators in
@@ -171,13 +173,13 @@ def export(
     """
     from kpi.exchange import export_csv, export_json, export_sdmx_csv
 
-    project = load(ctx)
+    loaded = load(ctx, project)
     render = {
         ExportFormat.csv: export_csv,
         ExportFormat.json: export_json,
         ExportFormat.sdmx_csv: export_sdmx_csv,
     }[output_format]
-    text = render(project)
+    text = render(loaded)
     if output is None:
         sys.stdout.write(text)
         return
@@ -188,7 +190,7 @@ def export(
     except OSError as error:
         message = _("cannot be written: {reason}").format(reason=error.strerror)
         raise fail(message, file=output) from None
-    count = sum(len(observations) for observations in project.observations.values())
+    count = sum(len(observations) for observations in loaded.observations.values())
     message = _("wrote {file} ({count} observations, {format})").format(
         file=output, count=count, format=output_format.value
     )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, assess, command, project_root
+from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, project_root
 from kpi.errors import KpiError, Problem
 from kpi.i18n import _
 from kpi.progress import Status
@@ -63,6 +63,7 @@ def check(
             "(and $GITHUB_STEP_SUMMARY); junit for CI test reports. Example: --format github",
         ),
     ] = CheckFormat.text,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """The CI gate: exit 1 when any target's status is at or worse than --fail-on (default
@@ -72,7 +73,7 @@ def check(
     """
     root: Path | None = None
     try:
-        root = project_root(ctx)
+        root = project_root(ctx, project)
         # Only the machine formats point at file lines; the text format need not look them up.
         located = output_format is not CheckFormat.text
         result = _judge(root, as_of, Status(fail_on.value), fail_on_missing, located)

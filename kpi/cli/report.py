@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, assess, command, load
+from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, load
 from kpi.i18n import _
 from kpi.store import write_atomically
 
@@ -42,6 +42,7 @@ def report(
             "folder beside FILE (report.md: report_files/).",
         ),
     ] = None,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """A report for people: a summary table, then one section per target with its status and
@@ -51,26 +52,26 @@ def report(
     """
     from kpi.chart import target_charts
 
-    project = load(ctx)
-    judged = assess(project, as_of)
+    loaded = load(ctx, project)
+    judged = assess(loaded, as_of)
     if output_format is ReportFormat.html:
         from kpi.render.report_html import report_html
 
-        text = report_html(project, judged, target_charts(project, judged))
+        text = report_html(loaded, judged, target_charts(loaded, judged))
     elif output is None:
         from kpi.render.report_markdown import report_markdown
 
-        text = report_markdown(project, judged, None)
+        text = report_markdown(loaded, judged, None)
     else:
         from kpi.render.report_markdown import report_markdown
 
         folder = output.with_name(f"{output.stem}_files")
         links = {}
-        for target_id, svg in target_charts(project, judged).items():
+        for target_id, svg in target_charts(loaded, judged).items():
             # the charts' folder beside the report is the report's own: create it
             write_atomically(folder / f"{target_id}.svg", svg, create_folder=True)
             links[target_id] = f"{folder.name}/{target_id}.svg"
-        text = report_markdown(project, judged, links)
+        text = report_markdown(loaded, judged, links)
     if output is None:
         sys.stdout.write(text)
         return
@@ -92,6 +93,7 @@ def chart(
         ),
     ],
     as_of: AsOf = None,
+    project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """One indicator as a chart: observed values (estimated ones hollow, series breaks marked),
@@ -103,7 +105,7 @@ def chart(
     from kpi.chart import chart_format, indicator_chart
 
     kind = chart_format(output)  # refuses an unknown extension before loading or drawing
-    project = load(ctx)
-    chart_file = indicator_chart(project, indicator, assess(project, as_of), kind)
+    loaded = load(ctx, project)
+    chart_file = indicator_chart(loaded, indicator, assess(loaded, as_of), kind)
     write_atomically(output, chart_file, create_folder=True)
     print(_("wrote {path}").format(path=output), file=sys.stderr)

@@ -1,0 +1,122 @@
+"""Standard output and error that never fail on a character, whatever the locale or code page.
+
+Files and pipes get UTF-8: what a redirected ``kpi status > status.txt`` writes is the same on a
+Vietnamese Windows (ANSI code page 1258), an English one (1252) or Linux. A terminal keeps its own
+encoding, and a character it cannot show is written as close as it can: ``ế`` as ``ê`` plus a
+combining accent where the code page has those (1258), else as the bare letter ``e``; ``đ`` as
+``d``; a dash as ``-``; anything else as ``?``. No encoding ends in a ``UnicodeEncodeError``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+FALLBACK_ERRORS = "kpi-fallback"  # the prefix of the codec error handlers of ``error_handler``
+
+# Letters that do not decompose into a plain letter and accents, and the symbols kpi draws with
+# (the plot's glyphs stay distinct from each other and from its axes).
+_PLAIN = {
+    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss",
+    "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+    "–": "-", "—": "-", "−": "-", "‐": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
+    "≥": ">=", "≤": "<=", "≠": "!=", "→": "->", "←": "<-", "∞": "inf",
+    "●": "@", "○": "o", "×": "x", "·": ".", "•": "=", "★": "#", "┆": ":",
+    "─": "-", "│": "|", "┤": "|", "┬": "+", "└": "+",
+    "▁": "_", "▂": "_", "▃": ".", "▄": "-", "▅": "-", "▆": "=", "▇": "=", "█": "#",
+}  # fmt: skip
+_BRAILLE = range(0x2800, 0x2900)  # the plot's observed line: two dots a cell across, four down
+
+
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except (UnicodeError, LookupError):
+        return False
+    return True
+
+
+def _spellings(character: str) -> Iterator[str]:
+    """``character`` written with its accents in every way Unicode allows, best first: with all
+    of its accents (the most of them precomposed first), then with fewer, then with none."""
+    import unicodedata  # only once a character did not fit
+
+    decomposed = unicodedata.normalize("NFD", character)
+    base, marks = decomposed[:1], decomposed[1:]
+    for keep_all in (True, False):
+        for size in range(len(marks), -1, -1):
+            for chosen in itertools.combinations(range(len(marks)), size):
+                head = unicodedata.normalize("NFC", base + "".join(marks[i] for i in chosen))
+                rest = "".join(mark for i, mark in enumerate(marks) if i not in chosen)
+                yield head + rest if keep_all else head
+    compatible = unicodedata.normalize("NFKD", character)  # ² → 2, ﬁ → fi
+    yield "".join(c for c in compatible if not unicodedata.combining(c))
+
+
+def fallback(character: str, encoding: str) -> str:
+    """What to write for ``character`` where ``encoding`` cannot encode it: the letter with as
+    many of its accents precomposed as ``encoding`` has and the others as combining marks (``ế``
+    is ``ê`` + U+0301 in cp1258), else with the accents it has precomposed (``ê`` in cp1252),
+    else the letter without its accents (``ế`` → ``e``, ``đ`` → ``d`` in ASCII), else an ASCII
+    look-alike of a symbol (``–`` → ``-``), else ``?``. The result is encodable in ``encoding``
+    whenever ``?`` is."""
+    for candidate in (*_spellings(character), _look_alike(character)):
+        if candidate and _encodable(candidate, encoding):
+            return candidate
+    return "?"
+
+
+def _look_alike(character: str) -> str:
+    if ord(character) in _BRAILLE:
+        return " " if character == "\u2800" else "*"
+    return _PLAIN.get(character, "")
+
+
+def error_handler(encoding: str) -> str:
+    """The name of a codec error handler that writes ``fallback(character, encoding)`` for each
+    character ``encoding`` cannot encode (registered on first use). One per encoding: a charmap
+    code page such as cp1258 reports its errors as the ``charmap`` codec's, so the handler
+    cannot learn the encoding from the error."""
+    canonical = codecs.lookup(encoding).name
+    name = f"{FALLBACK_ERRORS}-{canonical}"
+    try:
+        codecs.lookup_error(name)
+    except LookupError:
+
+        def handler(error: UnicodeError) -> tuple[str, int]:
+            if not isinstance(error, UnicodeEncodeError):
+                raise error
+            unencodable = error.object[error.start : error.end]
+            return "".join(fallback(c, canonical) for c in unencodable), error.end
+
+        codecs.register_error(name, handler)
+    return name
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def configure_streams() -> None:
+    """Make ``sys.stdout`` and ``sys.stderr`` safe for any text: UTF-8 when the stream is a file
+    or a pipe, the terminal's own encoding when it is a terminal, and in both cases the
+    ``error_handler`` of that encoding (``fallback``) for what it cannot hold. A stream without
+    ``reconfigure`` (replaced by a test or an embedding program, or ``None`` under ``pythonw``)
+    is left as it is. Call it once, before anything is written."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if not callable(reconfigure):
+            continue
+        try:
+            if _is_terminal(stream):
+                reconfigure(errors=error_handler(stream.encoding))
+            else:
+                reconfigure(encoding="utf-8", errors=error_handler("utf-8"))
+        except (LookupError, OSError, ValueError):  # closed, or an unknown encoding: leave it
+            continue
