@@ -1,23 +1,26 @@
 """The CI gate behind ``kpi check``: a verdict for every target, and where each one points.
 
 ``evaluate`` is pure: it turns a ``ProjectAssessment`` into verdicts (failed, warned, skipped or
-passed) with the figures behind each. ``locate_targets`` reads the project's files once to find,
-for every target, the line a CI annotation should point at.
+passed) with the figures behind each. ``locate_targets`` finds, for every target, the line a CI
+annotation should point at, from the origins the assessment carries.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from kpi.locate import LineIndex
-from kpi.model import AssessmentSettings, LevelTarget, Project, Target
-from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
-from kpi.serialize import finite
-from kpi.store import OBSERVATIONS_DIR, TARGETS_FILE
+from kpi.model import TARGETS_FILE, AssessmentSettings, LevelTarget, Origin
+from kpi.progress import (
+    LevelDetails,
+    ProjectAssessment,
+    RateDetails,
+    Status,
+    TargetAssessment,
+    finite,
+)
 
 FAIL_ON_CHOICES = (Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
 
@@ -218,62 +221,26 @@ def display_path(path: Path, root: Path, relative_to: Path | None) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _observation_line(path: Path, year: int) -> int | None:
-    """The line of ``year = <year>`` of that year's observation in ``path`` (or of the nearest
-    written ancestor key, such as its ``[[observations]]`` header)."""
-    # The project was just loaded and validated, so a line ``year = <year>`` (the year is unique
-    # in the file) is that observation's; no second parse of the file is needed.
-    text = _read_text(path)
-    if text is None:
-        return None
-    pattern = re.compile(rf"\s*year\s*=\s*{year}\s*(#.*)?")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.fullmatch(line):
-            return number
-    return None
-
-
 def locate_targets(
-    project: Project, report: ProjectAssessment, relative_to: Path | None = None
+    report: ProjectAssessment, root: Path, relative_to: Path | None = None
 ) -> dict[str, Location]:
     """For each target id, where a CI annotation about it should point.
 
-    With a latest usable observation (up to ``report.as_of``): ``observations/<indicator>.toml``
-    at the line of that observation's ``year = ...`` key. Without: ``targets.toml`` at the line of
-    the target's ``id = ...`` key. Files are named relative to ``relative_to`` when they lie
-    inside it (CI runs at the repository root), else relative to the project folder. Reads the
-    files; one that cannot be read any more gives ``line = None``.
+    With a latest usable observation (up to ``report.as_of``): its file at the line of its
+    ``year = ...`` key. Without: ``targets.toml`` at the line of the target's ``id = ...`` key.
+    Files are named relative to ``relative_to`` when they lie inside it (CI runs at the
+    repository root), else relative to the project folder ``root``. Lines come from the
+    assessment (the store kept them when it read the files); an unknown one is ``None``.
     """
-    root = project.root
-    positions: dict[str, tuple[str, int]] = {}
-    for indicator_id, indicator in project.indicators.items():
-        targets: tuple[Target, ...] = indicator.targets
-        for number, target in enumerate(targets):
-            positions[target.id] = (indicator_id, number)
-    targets_path = root / TARGETS_FILE
-    targets_text = _read_text(targets_path)
-    targets_index = LineIndex(targets_text) if targets_text is not None else None
-    lines: dict[Path, int | None] = {}
     found: dict[str, Location] = {}
     for assessment in report.targets:
-        latest = assessment.latest
-        if latest is not None:
-            path = root / OBSERVATIONS_DIR / f"{assessment.indicator_id}.toml"
-            if path not in lines:
-                lines[path] = _observation_line(path, latest.year)
-            found[assessment.target.id] = Location(
-                display_path(path, root, relative_to), lines[path]
-            )
-            continue
-        indicator_id, number = positions[assessment.target.id]
-        key = ("indicators", indicator_id, "targets", number, "id")
-        line = targets_index.line_of(key) if targets_index else None
-        found[assessment.target.id] = Location(display_path(targets_path, root, relative_to), line)
+        origin = None
+        if assessment.latest is not None and assessment.indicator_id in report.indicators:
+            view = report.indicators[assessment.indicator_id]
+            origin = view.origin_of(assessment.latest.year)
+        if origin is None:
+            origin = report.target_origins.get(assessment.target.id, Origin(Path(TARGETS_FILE)))
+        found[assessment.target.id] = Location(
+            display_path(root / origin.file, root, relative_to), origin.line
+        )
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -21,6 +21,8 @@ from kpi.errors import fail
 from kpi.i18n import N_, _
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+TARGETS_FILE = "targets.toml"
+OBSERVATIONS_DIR = "observations"
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 
@@ -221,16 +223,30 @@ class ObservationsFile(_Strict):
     observations: Annotated[tuple[Observation, ...], Field(strict=False)] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where something was read: its file, relative to the project folder, and its 1-based line
+    (``None`` where the line is not known)."""
+
+    file: Path
+    line: int | None = None
+
+
 @dataclass(frozen=True)
 class Project:
     """A loaded, validated project: its definitions and each indicator's observations by year.
 
     ``observations`` has an entry for every indicator (possibly empty), sorted by year.
+    ``observation_origins`` gives, per indicator and year, where that observation's ``year`` key
+    is written; ``target_origins``, per target id, where its ``id`` key is written (the store
+    fills both when it reads the files; a project built in code may leave them empty).
     """
 
     root: Path
     definition: TargetsFile
     observations: Mapping[str, tuple[Observation, ...]]
+    observation_origins: Mapping[str, Mapping[int, Origin]] = field(default_factory=dict)
+    target_origins: Mapping[str, Origin] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -248,7 +264,7 @@ class Project:
             known = ", ".join(self.indicators) or _("none")
             raise fail(
                 _("unknown indicator {id}").format(id=repr(indicator_id)),
-                file=Path("targets.toml"),
+                file=Path(TARGETS_FILE),
                 key="indicators",
                 hint=_("known indicators: {known}").format(known=known),
             )

@@ -7,8 +7,8 @@ serialisers turn those into ``null`` with a note. ``None`` always means "not def
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kpi.model import (
@@ -16,6 +16,7 @@ from kpi.model import (
     LevelIndicator,
     LevelTarget,
     Observation,
+    Origin,
     Project,
     RateIndicator,
     RateTarget,
@@ -136,17 +137,60 @@ class MonitoredSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class SeenObservation:
+    """An observation as a reader saw it, with where it is written (``None``: not known)."""
+
+    observation: Observation
+    origin: Origin | None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorView:
+    """One indicator as a reader saw it as of the assessment's year: its definition and its
+    observations up to that year (forecasts included), in year order, each with its origin."""
+
+    indicator_id: str
+    indicator: LevelIndicator | RateIndicator
+    seen: tuple[SeenObservation, ...]
+
+    @property
+    def observations(self) -> tuple[Observation, ...]:
+        """Every observation up to the assessment's year, forecasts included."""
+        return tuple(s.observation for s in self.seen)
+
+    @property
+    def usable(self) -> tuple[Observation, ...]:
+        """The observations the figures rest on: those up to the year that are not forecasts."""
+        return tuple(s.observation for s in self.seen if s.observation.status != "F")
+
+    def origin_of(self, year: int) -> Origin | None:
+        """Where the observation of ``year`` is written (``None``: not seen or not known)."""
+        return next((s.origin for s in self.seen if s.observation.year == year), None)
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectAssessment:
-    """Every target's assessment (in file order) and every monitored indicator, as of a year."""
+    """Every target's assessment (in file order) and every monitored indicator, as of a year,
+    with every indicator as a reader saw it then (``indicators``, in file order) and where each
+    target is defined (``target_origins``): all any output needs, without the ``Project``."""
 
     project_name: str
     as_of: int
     targets: tuple[TargetAssessment, ...]
     monitored: tuple[MonitoredSummary, ...]
     project_name_vi: str | None = None
+    indicators: Mapping[str, IndicatorView] = field(default_factory=dict)
+    target_origins: Mapping[str, Origin] = field(default_factory=dict)
 
 
 # -- small helpers -------------------------------------------------------------------------
+
+
+def finite(value: float | None) -> float | None:
+    """``value`` unchanged, or ``None`` when it is missing, infinite or NaN."""
+    if value is None or not math.isfinite(value):
+        return None
+    return value
 
 
 def satisfies(value: float, comparator: str, target: float) -> bool:
@@ -515,6 +559,22 @@ def assess_project(project: Project, as_of: int) -> ProjectAssessment:
             )
         for target in indicator.targets:
             targets.append(assess_target(project, indicator_id, target, as_of))
+    views = {
+        indicator_id: view_indicator(project, indicator_id, as_of)
+        for indicator_id in project.indicators
+    }
     return ProjectAssessment(
-        project.name, as_of, tuple(targets), tuple(monitored), project.definition.project.name_vi
+        project.name, as_of, tuple(targets), tuple(monitored),
+        project.definition.project.name_vi, views, project.target_origins,
+    )  # fmt: skip
+
+
+def view_indicator(project: Project, indicator_id: str, as_of: int) -> IndicatorView:
+    """Indicator ``indicator_id`` of ``project`` as a reader saw it as of ``as_of``."""
+    origins = project.observation_origins.get(indicator_id, {})
+    seen = tuple(
+        SeenObservation(o, origins.get(o.year))
+        for o in project.observations[indicator_id]
+        if o.year <= as_of
     )
+    return IndicatorView(indicator_id, project.indicators[indicator_id], seen)

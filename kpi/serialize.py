@@ -6,7 +6,6 @@ unknown values are ``None`` (JSON ``null``), never missing, and infinite ratios 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from kpi.model import LevelTarget, Observation, Project, RateTarget
@@ -17,14 +16,8 @@ from kpi.progress import (
     ProjectAssessment,
     RateDetails,
     TargetAssessment,
+    finite,
 )
-
-
-def finite(value: float | None) -> float | None:
-    """``value`` unchanged, or ``None`` when it is missing, infinite or NaN."""
-    if value is None or not math.isfinite(value):
-        return None
-    return value
 
 
 def latest_dict(observation: Observation | None) -> dict[str, Any] | None:

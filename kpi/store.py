@@ -32,10 +32,13 @@ from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number
 from kpi.locate import KeyPath, LineIndex, dotted_key
 from kpi.model import (
+    OBSERVATIONS_DIR,
+    TARGETS_FILE,
     WINDOWS_DEVICE_NAMES,
     LevelIndicator,
     Observation,
     ObservationsFile,
+    Origin,
     Project,
     RateIndicator,
     Revision,
@@ -44,8 +47,6 @@ from kpi.model import (
 )
 from kpi.validate import check_definitions, check_observations
 
-TARGETS_FILE = "targets.toml"
-OBSERVATIONS_DIR = "observations"
 PROJECT_ENV = "KPI_PROJECT"
 LOCK_FILE = ".kpi.lock"
 LOCK_HOLDER_FILE = ".kpi.lock.holder"
@@ -171,15 +172,35 @@ def _relative(path: Path, root: Path) -> Path:
         return path
 
 
+# The key lines of files that have just been validated: a target's ``id = "..."`` (target ids are
+# unique in the project; no other table has an ``id``) and an observation's ``year = ...`` (years
+# are unique in a file; revisions carry no year). One scan of text already in memory.
+_ID_LINE = re.compile(r"""^[ \t]*id[ \t]*=[ \t]*["']([a-z][a-z0-9_]*)["']""", re.MULTILINE)
+_YEAR_LINE = re.compile(r"^[ \t]*year[ \t]*=[ \t]*([0-9]{4})\b", re.MULTILINE)
+
+
+def _key_lines(pattern: re.Pattern[str], text: str) -> dict[str, int]:
+    """The first line of each value ``pattern`` captures in ``text``."""
+    lines: dict[str, int] = {}
+    line, position = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        lines.setdefault(match.group(1), line)
+    return lines
+
+
 def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     """Read and validate every file of the project at ``root``.
 
     Returns the project (``None`` when ``targets.toml`` itself is unusable) and every problem
     found, each naming its file (relative to ``root``), line and key. Never raises for bad data.
+    The project carries where each target and observation is written (``Project`` origins).
     """
-    definition, problems = _read_definition(root)
+    definition, problems, target_lines = _read_definition(root)
     indicators = definition.indicators if definition is not None else {}
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
+    origins: dict[str, dict[int, Origin]] = {key: {} for key in indicators}
     folder = root / OBSERVATIONS_DIR
     for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
         display = _relative(path, root)
@@ -193,33 +214,37 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
                 )
             )
             continue
-        observations[indicator_id], found = _read_observation_file(path, display, indicator)
+        observations[indicator_id], found, lines = _read_observation_file(path, display, indicator)
+        origins[indicator_id] = {year: Origin(display, line) for year, line in lines.items()}
         problems += found
     if definition is None:
         return None, problems
-    return Project(root, definition, observations), problems
+    targets = {key: Origin(Path(TARGETS_FILE), line) for key, line in target_lines.items()}
+    return Project(root, definition, observations, origins, targets), problems
 
 
-def _read_definition(root: Path) -> tuple[TargetsFile | None, list[Problem]]:
+def _read_definition(root: Path) -> tuple[TargetsFile | None, list[Problem], dict[str, int]]:
+    """``targets.toml`` validated, its problems, and the line of each target's ``id``."""
     document, data, problems = _read_toml(root / TARGETS_FILE, Path(TARGETS_FILE))
     if document is None:
-        return None, problems
+        return None, problems, {}
     try:
         definition = TargetsFile.model_validate(data)
     except ValidationError as error:
-        return None, problems + _validation_problems(document, error)
+        return None, problems + _validation_problems(document, error), {}
     problems += [document.problem(path, message) for path, message in check_definitions(definition)]
-    return definition, problems
+    return definition, problems, _key_lines(_ID_LINE, document.text)
 
 
 def _read_observation_file(
     path: Path, display: Path, indicator: LevelIndicator | RateIndicator | None
-) -> tuple[tuple[Observation, ...], list[Problem]]:
-    """Read one observation file: its observations by year and every problem in it. Without
-    ``indicator`` (``targets.toml`` is invalid) the bounds and rate checks are left out."""
+) -> tuple[tuple[Observation, ...], list[Problem], dict[int, int]]:
+    """Read one observation file: its observations by year, every problem in it, and the line
+    of each year's ``year`` key. Without ``indicator`` (``targets.toml`` is invalid) the bounds
+    and rate checks are left out."""
     document, data, problems = _read_toml(path, display)
     if document is None:
-        return (), problems
+        return (), problems, {}
     try:
         observations = ObservationsFile.model_validate(data).observations
         numbered = list(enumerate(observations))
@@ -231,7 +256,8 @@ def _read_observation_file(
     is_rate = isinstance(indicator, RateIndicator)
     findings = check_observations(numbered, bounds, is_rate)
     problems += [document.problem(key, message) for key, message in findings]
-    return tuple(sorted(observations, key=lambda o: o.year)), problems
+    lines = {int(year): line for year, line in _key_lines(_YEAR_LINE, document.text).items()}
+    return tuple(sorted(observations, key=lambda o: o.year)), problems, lines
 
 
 def _valid_items(data: Any) -> list[tuple[int, Observation]]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _
-from kpi.store import OBSERVATIONS_DIR, TARGETS_FILE, write_atomically
+from kpi.model import OBSERVATIONS_DIR, TARGETS_FILE
+from kpi.store import write_atomically
 
 BLANK_TARGETS = """\
 [project]

@@ -687,6 +687,6 @@ def test_locate_targets_names_files_relative_to_the_project_outside_the_folder(
 ) -> None:
     project = load_project(shipped)
     report = assess_project(project, int(AS_OF))
-    places = locate_targets(project, report, tmp_path)
+    places = locate_targets(report, project.root, tmp_path)
     assert places["high_tech_above_70"].file == "observations/high_tech_share.toml"
     assert places["tech_renewal_20_22"].file == "targets.toml"

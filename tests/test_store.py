@@ -927,3 +927,20 @@ def test_write_atomically_creates_a_missing_folder_only_when_asked(tmp_path: Pat
     assert not (tmp_path / "missing").exists()
     write_atomically(target, "x\n", create_folder=True)
     assert target.read_text(encoding="utf-8") == "x\n"
+
+
+def test_the_project_carries_where_each_target_and_observation_is_written() -> None:
+    root = Path(__file__).resolve().parent.parent
+    project = load_project(root)
+    for target_id, origin in project.target_origins.items():
+        lines = (root / origin.file).read_text("utf-8").split("\n")
+        assert origin.line is not None
+        assert lines[origin.line - 1].replace(" ", "") == f'id="{target_id}"'
+    for indicator_id, observations in project.observations.items():
+        origins = project.observation_origins[indicator_id]
+        assert sorted(origins) == [o.year for o in observations]
+        for year, origin in origins.items():
+            assert origin.file == Path("observations") / f"{indicator_id}.toml"
+            lines = (root / origin.file).read_text("utf-8").split("\n")
+            assert origin.line is not None
+            assert lines[origin.line - 1] == f"year = {year}"

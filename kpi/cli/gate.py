@@ -98,7 +98,7 @@ def _judge(
         fail_on=fail_on,
         fail_on_missing=fail_on_missing,
         settings=project.definition.assessment,
-        locations=locate_targets(project, report, Path.cwd()) if located else None,
+        locations=locate_targets(report, root, Path.cwd()) if located else None,
     )
 
 
