@@ -1,4 +1,4 @@
-"""``kpi import`` and ``kpi export``: observations in long format, one row per indicator and year.
+"""``kpi import``: observations in long format, one row per indicator and year.
 
 Import reads CSV (UTF-8, with or without a byte-order mark, comma-separated, header first) or
 JSON (a list of objects, or the ``{"observations": [...]}`` object that ``export --format json``
@@ -7,13 +7,8 @@ writes), with the columns/keys ``COLUMNS``: ``indicator, year, value, source`` a
 column or key is an error. ``plan_import`` validates every row before anything is written and
 reports every bad row with its line and column, so an import is all or nothing.
 
-Export writes every observation, indicators in ``targets.toml`` order and years ascending, with
-values unrounded (``repr`` of the float): ``csv`` in the import's columns (export then import
-round-trips), ``json`` as ``{"observations": [...]}`` with the same keys (``null`` for absent
-fields), and ``sdmx-csv`` (SDMX-CSV 1.0) with the columns ``SDMX_COLUMNS``. Its ``DATAFLOW`` is
-``KPI:<PROJECT_ID>(1.0)``: agency ``KPI`` (this tool, as no statistical agency maintains the
-dataflow), id the project name in upper-case ASCII letters, digits and ``_`` (see
-``dataflow_id``), version ``1.0``. Revisions are not exported: they live in the TOML files.
+The columns are those ``kpi export --format csv`` writes (``kpi.render.export``), so an export
+imports back unchanged.
 """
 
 from __future__ import annotations
@@ -23,8 +18,7 @@ import io
 import json
 import math
 import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +30,7 @@ from kpi.i18n import N_, _, language
 from kpi.model import (
     MAX_YEAR,
     MIN_YEAR,
+    OBSERVATION_COLUMNS,
     Observation,
     ObservationStatus,
     Project,
@@ -44,14 +39,8 @@ from kpi.model import (
 )
 from kpi.validate import check_observations
 
-COLUMNS = ("indicator", "year", "value", "source", "status", "series_break", "url", "note")
+COLUMNS = OBSERVATION_COLUMNS
 REQUIRED_COLUMNS = COLUMNS[:4]
-SDMX_COLUMNS = (
-    "DATAFLOW", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "BREAK",
-    "SOURCE_DETAIL", "COMMENT_OBS",
-)  # fmt: skip
-SDMX_AGENCY = "KPI"
-SDMX_VERSION = "1.0"
 _STATUSES: dict[Any, ObservationStatus] = {"A": "A", "E": "E", "P": "P", "F": "F"}
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0", ""})
@@ -566,99 +555,10 @@ def plan_import(
     return kept
 
 
-# --------------------------------------------------------------------------------------- export
-
-
-def export_records(project: Project) -> Iterator[dict[str, Any]]:
-    """Every observation as a dict with the keys ``COLUMNS`` (``None`` for absent url/note),
-    indicators in ``targets.toml`` order, years ascending."""
-    for indicator_id in project.indicators:
-        for observation in sorted(project.observations.get(indicator_id, ()), key=lambda o: o.year):
-            yield {
-                "indicator": indicator_id,
-                "year": observation.year,
-                "value": observation.value,
-                "source": observation.source,
-                "status": observation.status,
-                "series_break": observation.series_break,
-                "url": observation.url,
-                "note": observation.note,
-            }
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return buffer.getvalue()
-
-
-def export_csv(project: Project) -> str:
-    """CSV with the header ``COLUMNS``, which ``kpi import`` reads back unchanged."""
-    return _write_csv(COLUMNS, ([r[c] for c in COLUMNS] for r in export_records(project)))
-
-
-def export_json(project: Project) -> str:
-    """``{"observations": [...]}``, each object with the keys ``COLUMNS``, and a final newline."""
-    document = {"observations": list(export_records(project))}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def dataflow_id(project_name: str) -> str:
-    """The SDMX dataflow id of a project: its name in ASCII (accents dropped), upper case, every
-    run of other characters as one ``_``; ``KPI_`` in front when it would not start with a letter.
-    ``"Hải Phòng 2030"`` gives ``HAI_PHONG_2030``."""
-    ascii_name = (
-        unicodedata.normalize("NFKD", project_name.replace("đ", "d").replace("Đ", "D"))
-        .encode("ascii", "ignore")
-        .decode("ascii")
-    )
-    identifier = re.sub(r"[^A-Za-z0-9]+", "_", ascii_name).strip("_").upper()
-    if not identifier[:1].isalpha():
-        identifier = f"KPI_{identifier}".rstrip("_")
-    return identifier
-
-
-def export_sdmx_csv(project: Project) -> str:
-    """SDMX-CSV 1.0 with the header ``SDMX_COLUMNS``: one row per observation, ``BREAK`` as
-    ``true``/``false``, ``SOURCE_DETAIL`` the source (and its url in brackets)."""
-    dataflow = f"{SDMX_AGENCY}:{dataflow_id(project.name)}({SDMX_VERSION})"
-
-    def rows() -> Iterator[list[Any]]:
-        for record in export_records(project):
-            source = record["source"]
-            if record["url"]:
-                source = f"{source} ({record['url']})"
-            unit = project.indicators[record["indicator"]].unit
-            yield [
-                dataflow, record["indicator"], record["year"], record["value"], unit,
-                record["status"], record["series_break"], source, record["note"],
-            ]  # fmt: skip
-
-    return _write_csv(SDMX_COLUMNS, rows())
-
-
 __all__ = [
     "COLUMNS",
-    "SDMX_COLUMNS",
     "ImportRow",
-    "dataflow_id",
     "exact_number",
-    "export_csv",
-    "export_json",
-    "export_records",
-    "export_sdmx_csv",
     "plan_import",
     "read_import_file",
 ]

@@ -23,6 +23,10 @@ from kpi.i18n import N_, _
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 TARGETS_FILE = "targets.toml"
 OBSERVATIONS_DIR = "observations"
+# The long format of observations: kpi import reads these columns, kpi export writes them.
+OBSERVATION_COLUMNS = (
+    "indicator", "year", "value", "source", "status", "series_break", "url", "note",
+)  # fmt: skip
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 
@@ -224,6 +228,23 @@ class ObservationsFile(_Strict):
 
 
 @dataclass(frozen=True, slots=True)
+class ObservationRow:
+    """One observation with its indicator's id and unit: a row of the long format."""
+
+    indicator_id: str
+    unit: str
+    observation: Observation
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationTable:
+    """A project's name and every one of its observations in long format (``kpi export``)."""
+
+    project_name: str
+    rows: tuple[ObservationRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where something was read: its file, relative to the project folder, and its 1-based line
     (``None`` where the line is not known)."""
@@ -257,6 +278,16 @@ class Project:
     def indicators(self) -> Mapping[str, LevelIndicator | RateIndicator]:
         """Indicators by id, in file order."""
         return self.definition.indicators
+
+    def long_table(self) -> ObservationTable:
+        """Every observation in long format: indicators in ``targets.toml`` order, years
+        ascending, each with its indicator's unit."""
+        rows = tuple(
+            ObservationRow(indicator_id, indicator.unit, observation)
+            for indicator_id, indicator in self.indicators.items()
+            for observation in sorted(self.observations.get(indicator_id, ()), key=lambda o: o.year)
+        )
+        return ObservationTable(self.name, rows)
 
     def indicator(self, indicator_id: str) -> LevelIndicator | RateIndicator:
         """The indicator ``indicator_id``; a ``KpiError`` naming the known ones if there is none."""

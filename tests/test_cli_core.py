@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from kpi.cli import app
 from kpi.progress import assess_project
-from kpi.serialize import status_document
+from kpi.render.status_json import status_document
 from kpi.store import load_project
 
 REPO = Path(__file__).resolve().parents[1]

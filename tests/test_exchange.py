@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from kpi.cli import app
-from kpi.exchange import COLUMNS, SDMX_COLUMNS, dataflow_id
+from kpi.exchange import COLUMNS
+from kpi.render.export import SDMX_COLUMNS, dataflow_id
 from kpi.store import load_project
 
 HEADER = ",".join(COLUMNS[:4])

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from kpi.progress import assess_project
-from kpi.serialize import status_document
+from kpi.render.status_json import status_document
 from kpi.store import read_project
 
 REPO = Path(__file__).resolve().parents[1]

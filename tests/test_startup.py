@@ -36,12 +36,12 @@ DEFERRED_AT_IMPORT = (
     "kpi.chart",
     "kpi.exchange",
     "kpi.gate",
-    "kpi.serialize",
+    "kpi.render.status_json",
     "kpi.template",
 )
 DEFERRED_PREFIXES = ("kpi.render",)
 
-# ``status --format json`` needs json and kpi.serialize, nothing that draws or writes.
+# ``status --format json`` needs json and kpi.render.status_json, nothing that draws or writes.
 DEFERRED_IN_STATUS_JSON = (
     "rich",
     "rich.console",
@@ -104,7 +104,7 @@ def test_importing_the_command_line_imports_no_renderer_chart_or_writer(tmp_path
 
 def test_status_as_json_draws_nothing(tmp_path: Path) -> None:
     modules = imported_modules(run_kpi("status", "--as-of", "2026", "--format", "json"), tmp_path)
-    assert "kpi.serialize" in modules  # the command did run
+    assert "kpi.render.status_json" in modules  # the command did run
     eager = [name for name in DEFERRED_IN_STATUS_JSON if name in modules]
     assert eager == [], f"imported by `kpi status --format json`: {eager}"
 
@@ -118,7 +118,7 @@ def test_the_guard_sees_what_the_table_imports(tmp_path: Path) -> None:
 def test_version_imports_no_renderer_chart_or_writer(tmp_path: Path) -> None:
     """``kpi --version`` builds every command's options (it names none) but runs none of them."""
     modules = imported_modules(run_kpi("--version"), tmp_path)
-    eager = [name for name in (*DEFERRED_AT_IMPORT, "kpi.serialize") if name in modules]
+    eager = [name for name in (*DEFERRED_AT_IMPORT, "kpi.render.status_json") if name in modules]
     eager += sorted(name for name in modules if name.startswith(DEFERRED_PREFIXES))
     assert eager == [], f"imported by `kpi --version`: {eager}"
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kpi.cli.common import Lang, ProjectDir, command, load, project_root
-from kpi.errors import fail
 from kpi.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -171,27 +170,13 @@ def export(
 
     Example: kpi export --format sdmx-csv --output haiphong.sdmx.csv
     """
-    from kpi.exchange import export_csv, export_json, export_sdmx_csv
+    from kpi.cli.output import emit
+    from kpi.render.registry import render
 
-    loaded = load(ctx, project)
-    render = {
-        ExportFormat.csv: export_csv,
-        ExportFormat.json: export_json,
-        ExportFormat.sdmx_csv: export_sdmx_csv,
-    }[output_format]
-    text = render(loaded)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from kpi.store import write_atomically
-
-    try:
-        write_atomically(output, text, create_folder=True)
-    except OSError as error:
-        message = _("cannot be written: {reason}").format(reason=error.strerror)
-        raise fail(message, file=output) from None
-    count = sum(len(observations) for observations in loaded.observations.values())
-    message = _("wrote {file} ({count} observations, {format})").format(
-        file=output, count=count, format=output_format.value
-    )
-    print(message, file=sys.stderr)
+    table = load(ctx, project).long_table()
+    emit(render("export", output_format.value, table), output)
+    if output is not None:
+        message = _("wrote {file} ({count} observations, {format})").format(
+            file=output, count=len(table.rows), format=output_format.value
+        )
+        print(message, file=sys.stderr)

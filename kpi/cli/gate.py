@@ -103,26 +103,17 @@ def _judge(
 
 
 def _write(output_format: CheckFormat, result: GateResult) -> None:
+    from kpi.cli.output import emit
     from kpi.render import gate_text
+    from kpi.render.registry import render
 
-    if output_format is CheckFormat.json:
-        from kpi.cli.common import print_json
-        from kpi.render.gate_json import document
+    emit(render("check", output_format.value, result))
+    if output_format is CheckFormat.github:
+        from kpi.render.gate_github import step_summary
 
-        print_json(document(result))
-    elif output_format is CheckFormat.github:
-        from kpi.render import gate_github
-
-        sys.stdout.write(gate_github.render(result))
-        _append_step_summary(gate_github.step_summary(result))
+        _append_step_summary(step_summary(result))
+    if output_format in (CheckFormat.github, CheckFormat.junit):
         print(gate_text.summary_line(result), file=sys.stderr)
-    elif output_format is CheckFormat.junit:
-        from kpi.render.gate_junit import render
-
-        _write_bytes(render(result))
-        print(gate_text.summary_line(result), file=sys.stderr)
-    else:
-        sys.stdout.write(gate_text.render(result))
 
 
 def _report_problems(
@@ -144,15 +135,10 @@ def _report_problems(
 
         sys.stdout.write(problem_annotations(problems, file_of))
     elif output_format is CheckFormat.junit:
+        from kpi.cli.output import emit
         from kpi.render.gate_junit import render_problems
 
-        _write_bytes(render_problems(problems, file_of))
-
-
-def _write_bytes(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+        emit(render_problems(problems, file_of))
 
 
 def _append_step_summary(markdown: str) -> None:

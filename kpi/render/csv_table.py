@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from kpi.progress import ProjectAssessment
-from kpi.serialize import assessment_dict, monitored_dict
+from kpi.render.status_json import assessment_dict, monitored_dict
 
 COLUMNS = (
     "id", "indicator", "name", "unit", "kind", "target", "latest_year", "latest_value",

@@ -64,3 +64,10 @@ def document(result: GateResult) -> dict[str, Any]:
         "summary": summary,
         "results": [result_dict(v, result.fail_on) for v in result.verdicts],
     }
+
+
+def render(result: GateResult) -> str:
+    """``kpi check --format json``."""
+    from kpi.render.status_json import as_json
+
+    return as_json(document(result))

@@ -1,4 +1,4 @@
-"""Turn assessments into plain data (dicts, lists, numbers) for JSON and CSV.
+"""`kpi status` and `kpi show` as JSON, and the plain data (dicts, lists, numbers) behind it.
 
 These dicts are the contract of ``kpi status --format json`` (``PRODUCT.md``): keys are stable,
 unknown values are ``None`` (JSON ``null``), never missing, and infinite ratios become ``None``.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpi.model import LevelTarget, Observation, Project, RateTarget
+from kpi.model import LevelTarget, Observation, RateTarget
 from kpi.progress import (
     LevelDetails,
     MonitoredSummary,
@@ -122,10 +122,11 @@ def details_dict(assessment: TargetAssessment) -> dict[str, Any]:
     return {}
 
 
-def show_document(project: Project, indicator_id: str, report: ProjectAssessment) -> dict[str, Any]:
-    """The whole of ``kpi show INDICATOR --format json``: definition, observations, assessments."""
-    indicator = project.indicators[indicator_id]
-    definition = indicator.model_dump(mode="json", exclude={"targets"})
+def show_document(report: ProjectAssessment, indicator_id: str) -> dict[str, Any]:
+    """The whole of ``kpi show INDICATOR --format json``: definition, observations up to
+    ``report.as_of``, assessments."""
+    view = report.indicators[indicator_id]
+    definition = view.indicator.model_dump(mode="json", exclude={"targets"})
     definition["id"] = indicator_id
     targets = []
     for assessment in report.targets:
@@ -140,11 +141,24 @@ def show_document(project: Project, indicator_id: str, report: ProjectAssessment
         "project": report.project_name,
         "as_of": report.as_of,
         "indicator": definition,
-        "observations": [
-            observation_dict(o)
-            for o in project.observations[indicator_id]
-            if o.year <= report.as_of
-        ],
+        "observations": [observation_dict(o) for o in view.observations],
         "targets": targets,
         "monitored": monitored_dict(monitored) if monitored else None,
     }
+
+
+def as_json(document: Any) -> str:
+    """``document`` as JSON text for scripts: UTF-8 characters kept, indented, a final newline."""
+    import json
+
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_status(report: ProjectAssessment) -> str:
+    """``kpi status --format json``."""
+    return as_json(status_document(report))
+
+
+def render_show(report: ProjectAssessment, indicator_id: str) -> str:
+    """``kpi show INDICATOR --format json``."""
+    return as_json(show_document(report, indicator_id))
