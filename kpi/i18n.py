@@ -12,7 +12,9 @@ never depend on it.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +45,18 @@ def set_language(code: str) -> None:
         translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
     _current.language = code
     _current.translation = translation
+
+
+@contextlib.contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """Within the block, texts are in ``code`` (one of ``LANGUAGES``); the language in use
+    before is restored after it."""
+    saved = _current.language, _current.translation
+    set_language(code)
+    try:
+        yield
+    finally:
+        _current.language, _current.translation = saved
 
 
 def language() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kpi.i18n import N_, _, format_number
+from kpi.i18n import N_, _, format_number, speaking
 
 TEMPLATES: Mapping[str, str] = {
     "no_data": N_("no observation up to {as_of}"),
@@ -62,3 +62,8 @@ class Note:
         """The note in the current language, e.g. ``the latest value (2024) is an estimate``."""
         shown = {key: _shown(value) for key, value in self.params.items()}
         return _(TEMPLATES[self.code]).format(**shown)
+
+    def message_in(self, code: str) -> str:
+        """The note in language ``code`` (one of ``kpi.i18n.LANGUAGES``)."""
+        with speaking(code):
+            return self.message

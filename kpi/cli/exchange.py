@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kpi.cli.common import Lang, ProjectDir, command, load, project_root
-from kpi.i18n import N_, _
+from kpi.i18n import N_, _, language
 
 if TYPE_CHECKING:
     from kpi.exchange import ImportRow
@@ -174,7 +174,7 @@ def export(
     from kpi.render.registry import render
 
     table = load(ctx, project).long_table()
-    emit(render("export", output_format.value, table), output)
+    emit(render("export", output_format.value, table, lang=language()), output)
     if output is not None:
         message = _("wrote {file} ({count} observations, {format})").format(
             file=output, count=len(table.rows), format=output_format.value

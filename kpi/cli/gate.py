@@ -12,7 +12,7 @@ import typer
 
 from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, project_root
 from kpi.errors import KpiError, Problem
-from kpi.i18n import _
+from kpi.i18n import _, language
 from kpi.progress import Status
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _write(output_format: CheckFormat, result: GateResult) -> None:
     from kpi.render import gate_text
     from kpi.render.registry import render
 
-    emit(render("check", output_format.value, result))
+    emit(render("check", output_format.value, result, lang=language()))
     if output_format is CheckFormat.github:
         from kpi.render.gate_github import step_summary
 

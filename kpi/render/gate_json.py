@@ -24,8 +24,10 @@ def _figures(figures: Figures, comparator: str | None = None) -> dict[str, Any]:
     return data
 
 
-def result_dict(verdict: Verdict, fail_on: Status) -> dict[str, Any]:
-    """One entry of ``results``."""
+def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None) -> dict[str, Any]:
+    """One entry of ``results``; the notes' messages in ``notes_lang`` (default: current)."""
+    from kpi.render.status_json import notes_list
+
     a = verdict.assessment
     location = verdict.location
     return {
@@ -39,14 +41,14 @@ def result_dict(verdict: Verdict, fail_on: Status) -> dict[str, Any]:
         "expected": _figures(verdict.expected, verdict.comparator),
         "actual": _figures(verdict.actual),
         "message": verdict_message(verdict, fail_on),
-        "notes": [{"code": note.code, "message": note.message} for note in a.notes],
+        "notes": notes_list(a.notes, notes_lang),
         "file": location.file if location else None,
         "line": location.line if location else None,
     }
 
 
-def document(result: GateResult) -> dict[str, Any]:
-    """The whole of ``kpi check --format json``."""
+def document(result: GateResult, notes_lang: str | None = None) -> dict[str, Any]:
+    """The whole of ``kpi check --format json``; notes' messages in ``notes_lang``."""
     summary: dict[str, Any] = {"total": len(result.verdicts)}
     summary |= {status.value: count for status, count in result.status_counts().items()}
     summary |= {
@@ -62,12 +64,12 @@ def document(result: GateResult) -> dict[str, Any]:
         "fail_on_missing": result.fail_on_missing,
         "passed": result.passed,
         "summary": summary,
-        "results": [result_dict(v, result.fail_on) for v in result.verdicts],
+        "results": [result_dict(v, result.fail_on, notes_lang) for v in result.verdicts],
     }
 
 
-def render(result: GateResult) -> str:
-    """``kpi check --format json``."""
+def render(result: GateResult, notes_lang: str | None = None) -> str:
+    """``kpi check --format json``; notes' messages in ``notes_lang`` (default: current)."""
     from kpi.render.status_json import as_json
 
-    return as_json(document(result))
+    return as_json(document(result, notes_lang))

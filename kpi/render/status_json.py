@@ -6,9 +6,11 @@ unknown values are ``None`` (JSON ``null``), never missing, and infinite ratios 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from kpi.model import LevelTarget, Observation, RateTarget
+from kpi.notes import Note
 from kpi.progress import (
     LevelDetails,
     MonitoredSummary,
@@ -46,7 +48,16 @@ def target_dict(target: LevelTarget | RateTarget) -> dict[str, Any]:
     return {"low": target.low, "high": target.high, "start": target.start, "end": target.end}
 
 
-def assessment_dict(assessment: TargetAssessment) -> dict[str, Any]:
+def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, str]]:
+    """Notes as ``{"code", "message"}`` objects, the message in ``lang`` (default: current): the
+    one text of a machine format that follows ``--lang`` (PRODUCT.md)."""
+    return [
+        {"code": note.code, "message": note.message if lang is None else note.message_in(lang)}
+        for note in notes
+    ]
+
+
+def assessment_dict(assessment: TargetAssessment, notes_lang: str | None = None) -> dict[str, Any]:
     """One entry of ``targets`` in ``kpi status --format json``."""
     return {
         "id": assessment.target.id,
@@ -65,11 +76,11 @@ def assessment_dict(assessment: TargetAssessment) -> dict[str, Any]:
         "progress_ratio": finite(assessment.progress_ratio),
         "trend_from": assessment.trend_from,
         "projected": finite(assessment.projected),
-        "notes": [{"code": note.code, "message": note.message} for note in assessment.notes],
+        "notes": notes_list(assessment.notes, notes_lang),
     }
 
 
-def monitored_dict(summary: MonitoredSummary) -> dict[str, Any]:
+def monitored_dict(summary: MonitoredSummary, notes_lang: str | None = None) -> dict[str, Any]:
     """One entry of ``monitored``: an indicator without targets, its latest value and trend."""
     return {
         "indicator": summary.indicator_id,
@@ -79,17 +90,17 @@ def monitored_dict(summary: MonitoredSummary) -> dict[str, Any]:
         "latest": latest_dict(summary.latest),
         "observed_growth_pct": finite(summary.observed_growth_pct),
         "trend_from": summary.trend_from,
-        "notes": [{"code": note.code, "message": note.message} for note in summary.notes],
+        "notes": notes_list(summary.notes, notes_lang),
     }
 
 
-def status_document(report: ProjectAssessment) -> dict[str, Any]:
+def status_document(report: ProjectAssessment, notes_lang: str | None = None) -> dict[str, Any]:
     """The whole of ``kpi status --format json``."""
     return {
         "project": report.project_name,
         "as_of": report.as_of,
-        "targets": [assessment_dict(a) for a in report.targets],
-        "monitored": [monitored_dict(m) for m in report.monitored],
+        "targets": [assessment_dict(a, notes_lang) for a in report.targets],
+        "monitored": [monitored_dict(m, notes_lang) for m in report.monitored],
     }
 
 
@@ -122,7 +133,9 @@ def details_dict(assessment: TargetAssessment) -> dict[str, Any]:
     return {}
 
 
-def show_document(report: ProjectAssessment, indicator_id: str) -> dict[str, Any]:
+def show_document(
+    report: ProjectAssessment, indicator_id: str, notes_lang: str | None = None
+) -> dict[str, Any]:
     """The whole of ``kpi show INDICATOR --format json``: definition, observations up to
     ``report.as_of``, assessments."""
     view = report.indicators[indicator_id]
@@ -132,7 +145,7 @@ def show_document(report: ProjectAssessment, indicator_id: str) -> dict[str, Any
     for assessment in report.targets:
         if assessment.indicator_id != indicator_id:
             continue
-        entry = assessment_dict(assessment)
+        entry = assessment_dict(assessment, notes_lang)
         entry["definition"] = assessment.target.model_dump(mode="json")
         entry["details"] = details_dict(assessment)
         targets.append(entry)
@@ -143,7 +156,7 @@ def show_document(report: ProjectAssessment, indicator_id: str) -> dict[str, Any
         "indicator": definition,
         "observations": [observation_dict(o) for o in view.observations],
         "targets": targets,
-        "monitored": monitored_dict(monitored) if monitored else None,
+        "monitored": monitored_dict(monitored, notes_lang) if monitored else None,
     }
 
 
@@ -154,11 +167,11 @@ def as_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def render_status(report: ProjectAssessment) -> str:
-    """``kpi status --format json``."""
-    return as_json(status_document(report))
+def render_status(report: ProjectAssessment, notes_lang: str | None = None) -> str:
+    """``kpi status --format json``; notes' messages in ``notes_lang`` (default: current)."""
+    return as_json(status_document(report, notes_lang))
 
 
-def render_show(report: ProjectAssessment, indicator_id: str) -> str:
-    """``kpi show INDICATOR --format json``."""
-    return as_json(show_document(report, indicator_id))
+def render_show(report: ProjectAssessment, indicator_id: str, notes_lang: str | None = None) -> str:
+    """``kpi show INDICATOR --format json``; notes' messages in ``notes_lang``."""
+    return as_json(show_document(report, indicator_id, notes_lang))

@@ -1,0 +1,136 @@
+"""The format registry: every command's ``--format`` choices, each run on the shipped data in both
+languages; formats for machines are byte for byte the same in English and Vietnamese, but for
+the notes' messages (PRODUCT.md), and formats for people follow the language."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpi.cli.core import ShowFormat, StatusFormat
+from kpi.cli.exchange import ExportFormat
+from kpi.cli.gate import CheckFormat
+from kpi.gate import evaluate, locate_targets
+from kpi.i18n import speaking
+from kpi.model import Project
+from kpi.progress import Status, assess_project
+from kpi.render.registry import FORMATS, Rendered, choices, render
+from kpi.store import load_project
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = 2026
+ENTRIES = [(command, name) for command, formats in FORMATS.items() for name in formats]
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return load_project(ROOT)
+
+
+def subject(project: Project, command: str) -> tuple[Any, ...]:
+    """What ``command``'s formats take, built as the CLI builds it."""
+    report = assess_project(project, AS_OF)
+    if command == "show":
+        return (report, "high_tech_share")
+    if command == "check":
+        settings = project.definition.assessment
+        places = locate_targets(report, project.root, ROOT)
+        result = evaluate(
+            report, fail_on=Status.OFF_TRACK, fail_on_missing=False, settings=settings,
+            locations=places,
+        )  # fmt: skip
+        return (result,)
+    if command == "export":
+        return (project.long_table(),)
+    return (report,)
+
+
+def rendered(project: Project, command: str, name: str, lang: str) -> Rendered:
+    # The CLI assesses in the language chosen for the run; the registry must not depend on it.
+    with speaking(lang):
+        return render(command, name, *subject(project, command), lang=lang)
+
+
+def without_note_messages(document: Any) -> Any:
+    """``document`` with every note's ``message`` (the text PRODUCT.md lets follow --lang) out."""
+    if isinstance(document, dict):
+        if set(document) == {"code", "message"}:
+            return {"code": document["code"]}
+        return {key: without_note_messages(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [without_note_messages(item) for item in document]
+    return document
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [("status", StatusFormat), ("show", ShowFormat), ("check", CheckFormat),
+     ("export", ExportFormat)],
+)  # fmt: skip
+def test_every_format_option_of_a_command_is_in_the_registry(
+    command: str, options: type[StrEnum]
+) -> None:
+    assert tuple(option.value for option in options) == choices(command)
+
+
+@pytest.mark.parametrize(("command", "name"), ENTRIES)
+def test_every_format_renders_the_shipped_data_in_both_languages(
+    project: Project, command: str, name: str
+) -> None:
+    for lang in ("en", "vi"):
+        output = rendered(project, command, name, lang)
+        text = output.decode("utf-8") if isinstance(output, bytes) else output
+        assert text.strip()
+        assert "high_tech" in text or command in ("export", "check")
+
+
+MACHINE = [(c, n) for c, n in ENTRIES if not FORMATS[c][n].for_people]
+PEOPLE = [(c, n) for c, n in ENTRIES if FORMATS[c][n].for_people]
+
+
+@pytest.mark.parametrize(("command", "name"), MACHINE)
+def test_a_format_for_machines_is_the_same_in_both_languages(
+    project: Project, command: str, name: str
+) -> None:
+    english, vietnamese = (rendered(project, command, name, lang) for lang in ("en", "vi"))
+    if FORMATS[command][name].note_messages:
+        assert isinstance(english, str) and isinstance(vietnamese, str)
+        assert english != vietnamese  # the shipped data has notes, whose messages differ
+        assert without_note_messages(json.loads(english)) == without_note_messages(
+            json.loads(vietnamese)
+        )
+    else:
+        assert english == vietnamese
+
+
+@pytest.mark.parametrize(
+    ("command", "name"), [e for e in MACHINE if FORMATS[e[0]][e[1]].note_messages]
+)
+def test_note_messages_in_a_machine_format_follow_the_language(
+    project: Project, command: str, name: str
+) -> None:
+    text = rendered(project, command, name, "vi")
+    assert isinstance(text, str)
+    assert "giá trị mới nhất" in text or "số liệu mới nhất" in text
+
+
+@pytest.mark.parametrize(("command", "name"), PEOPLE)
+def test_a_format_for_people_follows_the_language(
+    project: Project, command: str, name: str
+) -> None:
+    english, vietnamese = (rendered(project, command, name, lang) for lang in ("en", "vi"))
+    assert isinstance(vietnamese, str)
+    assert english != vietnamese
+    assert "năm" in vietnamese
+
+
+def test_rendering_leaves_the_language_in_use_unchanged(project: Project) -> None:
+    from kpi.i18n import language
+
+    with speaking("vi"):
+        rendered(project, "check", "junit", "vi")
+        assert language() == "vi"
