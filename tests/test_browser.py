@@ -2,9 +2,9 @@
 
 - A screenshot 1240 pixels wide (A4 at 150 dpi) and tall enough for the whole page: the page
   is not blank, and every chart is there. Each chart is found by its title, drawn in a colour
-  used nowhere else (``kpi.chart.TITLE_COLOUR``), with its observed series (``OBSERVED_COLOUR``)
-  below it; the count must equal the number of targets with data, so a chart that fails to
-  render, or is missing, fails the test.
+  used nowhere else (``kpi.render.chart.TITLE_COLOUR``), with its observed series
+  (``OBSERVED_COLOUR``) below it; the count must equal the number of targets with data, so a
+  chart that fails to render, or is missing, fails the test.
 - Printed to PDF: A4 pages, one or more per target.
 
 Without Chromium the tests are skipped, except under CI (``$CI`` set), where they fail: CI
@@ -24,10 +24,10 @@ import pytest
 from typer.testing import CliRunner
 
 import kpi.cli.report  # noqa: F401  (registers report and chart until kpi.cli imports it)
-from kpi.chart import OBSERVED_COLOUR, TITLE_COLOUR, has_chart
 from kpi.cli import app
 from kpi.i18n import set_language
 from kpi.progress import assess_project
+from kpi.render.chart import OBSERVED_COLOUR, TITLE_COLOUR, has_chart
 from kpi.store import load_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,7 +131,7 @@ def test_every_chart_is_visible(screenshot: object, report_page: Path) -> None:
 
     project = load_project(REPO)
     report = assess_project(project, AS_OF)
-    expected = sum(has_chart(project, a, AS_OF) for a in report.targets)
+    expected = sum(has_chart(report, a) for a in report.targets)
     assert expected == 4  # the shipped data: every target but tech_renewal_20_22
     assert report_page.read_text(encoding="utf-8").count("<svg") == expected
 

@@ -18,14 +18,6 @@ import pytest
 from typer.testing import CliRunner
 
 import kpi.cli.report  # noqa: F401  (registers report and chart until kpi.cli imports it)
-from kpi.chart import (
-    OBSERVED_COLOUR,
-    build_figure,
-    chart_format,
-    figure_bytes,
-    indicator_chart,
-    inline_svg,
-)
 from kpi.cli import app
 from kpi.errors import KpiError
 from kpi.i18n import set_language
@@ -42,6 +34,14 @@ from kpi.model import (
     TargetsFile,
 )
 from kpi.progress import ProjectAssessment, assess_level, assess_project
+from kpi.render.chart import (
+    OBSERVED_COLOUR,
+    build_figure,
+    chart_format,
+    figure_bytes,
+    indicator_chart,
+    inline_svg,
+)
 from kpi.render.plot import ESTIMATED, OBSERVED, PLANNED, REQUIRED, TARGET, indicator_plot
 from kpi.store import load_project
 
@@ -75,7 +75,7 @@ def project_of(indicators: dict[str, Any], observations: dict[str, list[Observat
 
 
 def legend_texts(project: Project, indicator: str, as_of: int) -> list[str]:
-    figure = build_figure(project, indicator, assess_project(project, as_of))
+    figure = build_figure(indicator, assess_project(project, as_of))
     return [text.get_text() for legend in figure.legends for text in legend.get_texts()]
 
 
@@ -206,10 +206,10 @@ def test_chart_in_vietnamese_uses_name_vi_and_decimal_commas(tmp_path: Path) -> 
 
 def test_chart_as_of_leaves_later_observations_out() -> None:
     project = load_project(REPO)
-    early = indicator_chart(project, "high_tech_share", assess_project(project, 2021), "svg")
+    early = indicator_chart(assess_project(project, 2021), "high_tech_share", "svg")
     assert b"as of 2021" in early
     assert b">60.6<" not in early  # the 2023 value, labelled when it is the latest
-    late = indicator_chart(project, "high_tech_share", assess_project(project, 2026), "svg")
+    late = indicator_chart(assess_project(project, 2026), "high_tech_share", "svg")
     assert b"60.6" in late
 
 
@@ -242,7 +242,7 @@ def test_rate_chart_shows_the_band_the_average_and_the_rate_needed() -> None:
 
     observations = [obs(2021, 12), obs(2022, 12.5, "E")]
     project = project_of({"growth": RATE}, {"growth": observations})
-    figure = build_figure(project, "growth", assess_project(project, 2023))
+    figure = build_figure("growth", assess_project(project, 2023))
     bands = [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
     assert len(bands) == 1
     labels = [t.get_text() for t in figure.legends[0].get_texts()]
@@ -260,7 +260,7 @@ def test_indicator_without_observations_still_draws_its_target() -> None:
 
 def test_inline_svg_drops_the_prologue_and_prefixes_every_id() -> None:
     project = load_project(REPO)
-    figure = build_figure(project, "high_tech_share", assess_project(project, 2026))
+    figure = build_figure("high_tech_share", assess_project(project, 2026))
     svg = figure_bytes(figure, "svg", "x", "title").decode("utf-8")
     inline = inline_svg(svg, "p1-")
     assert inline.startswith("<svg")
@@ -343,5 +343,5 @@ def test_project_assessment_for_plot_is_unchanged_by_drawing() -> None:
     project = load_project(REPO)
     report: ProjectAssessment = assess_project(project, 2026)
     before = repr(report)
-    build_figure(project, "grdp_growth", report)
+    build_figure("grdp_growth", report)
     assert repr(report) == before

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 import kpi.cli.report  # noqa: F401  (registers report and chart until kpi.cli imports it)
-from kpi.chart import has_chart
 from kpi.cli import app
 from kpi.i18n import set_language
 from kpi.progress import ProjectAssessment, assess_project
 from kpi.render import human
+from kpi.render.chart import has_chart
 from kpi.render.report_markdown import safe_url, status_reason, target_title
 from kpi.store import load_project
 
@@ -52,7 +52,7 @@ def charted_targets() -> list[str]:
     """Ids of the targets whose indicator has data as of AS_OF: those get a chart."""
     project = load_project(REPO)
     report = assess_project(project, AS_OF)
-    return [a.target.id for a in report.targets if has_chart(project, a, AS_OF)]
+    return [a.target.id for a in report.targets if has_chart(report, a)]
 
 
 class _Resources(HTMLParser):

@@ -33,7 +33,6 @@ DEFERRED_AT_IMPORT = (
     "json",
     "xml.etree.ElementTree",
     "html",
-    "kpi.chart",
     "kpi.exchange",
     "kpi.gate",
     "kpi.render.status_json",

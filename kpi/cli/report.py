@@ -50,14 +50,14 @@ def report(
 
     Example: kpi report --as-of 2026 --format html --output report.html
     """
-    from kpi.chart import target_charts
+    from kpi.render.chart import target_charts
 
     loaded = load(ctx, project)
     judged = assess(loaded, as_of)
     if output_format is ReportFormat.html:
         from kpi.render.report_html import report_html
 
-        text = report_html(loaded, judged, target_charts(loaded, judged))
+        text = report_html(loaded, judged, target_charts(judged))
     elif output is None:
         from kpi.render.report_markdown import report_markdown
 
@@ -67,7 +67,7 @@ def report(
 
         folder = output.with_name(f"{output.stem}_files")
         links = {}
-        for target_id, svg in target_charts(loaded, judged).items():
+        for target_id, svg in target_charts(judged).items():
             # the charts' folder beside the report is the report's own: create it
             write_atomically(folder / f"{target_id}.svg", svg, create_folder=True)
             links[target_id] = f"{folder.name}/{target_id}.svg"
@@ -102,10 +102,11 @@ def chart(
 
     Example: kpi chart high_tech_share --as-of 2026 --output high_tech_share.svg
     """
-    from kpi.chart import chart_format, indicator_chart
+    from kpi.render.chart import chart_format, indicator_chart
 
     kind = chart_format(output)  # refuses an unknown extension before loading or drawing
     loaded = load(ctx, project)
-    chart_file = indicator_chart(loaded, indicator, assess(loaded, as_of), kind)
+    loaded.indicator(indicator)  # refuses an unknown one
+    chart_file = indicator_chart(assess(loaded, as_of), indicator, kind)
     write_atomically(output, chart_file, create_folder=True)
     print(_("wrote {path}").format(path=output), file=sys.stderr)

@@ -123,9 +123,9 @@ def _table(
 
 def report_html(project: Project, report: ProjectAssessment, charts: Mapping[str, str]) -> str:
     """The whole report as one HTML document. ``charts`` maps a target id to its SVG chart (a
-    standalone SVG document, as ``kpi.chart.target_charts`` gives); a target without one gets a
-    line saying why."""
-    from kpi.chart import inline_svg
+    standalone SVG document, as ``kpi.render.chart.target_charts`` gives); a target without one
+    gets a line saying why."""
+    from kpi.render.chart import inline_svg
 
     as_of = report.as_of
     title = human.project_title(report)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from kpi.errors import fail
 from kpi.i18n import _, format_number
-from kpi.model import LevelTarget, Observation, Project, RateTarget
+from kpi.model import LevelTarget, Observation, RateTarget
 from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, TargetAssessment
 from kpi.render import human
 from kpi.render.report_markdown import unit_text
@@ -72,15 +72,10 @@ def chart_format(path: Path) -> str:
     return suffix
 
 
-def observed_up_to(project: Project, indicator_id: str, as_of: int) -> tuple[Observation, ...]:
-    """The indicator's observations of years up to ``as_of`` (inclusive), forecasts included."""
-    return tuple(o for o in project.observations[indicator_id] if o.year <= as_of)
-
-
-def has_chart(project: Project, assessment: TargetAssessment, as_of: int) -> bool:
-    """True when the target's indicator has an observation up to ``as_of`` (so a chart shows
-    something more than the target)."""
-    return any(o.status != "F" for o in observed_up_to(project, assessment.indicator_id, as_of))
+def has_chart(report: ProjectAssessment, assessment: TargetAssessment) -> bool:
+    """True when the target's indicator has a usable observation up to ``report.as_of`` (so a
+    chart shows something more than the target)."""
+    return bool(report.indicators[assessment.indicator_id].usable)
 
 
 @contextmanager
@@ -95,7 +90,6 @@ def _style(salt: str) -> Iterator[None]:
 
 
 def build_figure(
-    project: Project,
     indicator_id: str,
     report: ProjectAssessment,
     target_ids: Collection[str] | None = None,
@@ -105,11 +99,10 @@ def build_figure(
     its targets (all, or those in ``target_ids``) the target, planned and required paths and the
     projection. Pure: draws in memory, writes nothing."""
     with _style(indicator_id):
-        return _draw(project, indicator_id, report, target_ids)
+        return _draw(indicator_id, report, target_ids)
 
 
 def _draw(
-    project: Project,
     indicator_id: str,
     report: ProjectAssessment,
     target_ids: Collection[str] | None,
@@ -118,8 +111,8 @@ def _draw(
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    indicator = project.indicators[indicator_id]
-    observations = observed_up_to(project, indicator_id, report.as_of)
+    view = report.indicators[indicator_id]
+    indicator, observations = view.indicator, view.observations
     assessments = [
         a
         for a in report.targets
@@ -366,9 +359,9 @@ def _fill_open_bands(axes: Axes, assessments: Sequence[TargetAssessment]) -> Non
 # -- output ----------------------------------------------------------------------------------
 
 
-def chart_title(project: Project, indicator_id: str) -> str:
+def chart_title(report: ProjectAssessment, indicator_id: str) -> str:
     """The indicator's name in the current language (the chart's title)."""
-    return human.name_of(project.indicators[indicator_id]) or indicator_id
+    return human.name_of(report.indicators[indicator_id].indicator) or indicator_id
 
 
 def figure_bytes(figure: Figure, chart_format: str, salt: str, title: str) -> bytes:
@@ -384,15 +377,11 @@ def figure_bytes(figure: Figure, chart_format: str, salt: str, title: str) -> by
     return buffer.getvalue()
 
 
-def indicator_chart(
-    project: Project, indicator_id: str, report: ProjectAssessment, chart_format: str
-) -> bytes:
-    """The chart of one indicator with all its targets, as ``svg`` or ``png`` bytes.
-
-    Raises ``KpiError`` for an unknown indicator."""
-    project.indicator(indicator_id)  # refuses an unknown one
-    figure = build_figure(project, indicator_id, report)
-    return figure_bytes(figure, chart_format, indicator_id, chart_title(project, indicator_id))
+def indicator_chart(report: ProjectAssessment, indicator_id: str, chart_format: str) -> bytes:
+    """The chart of one indicator of ``report`` (which must have it) with all its targets, as
+    ``svg`` or ``png`` bytes."""
+    figure = build_figure(indicator_id, report)
+    return figure_bytes(figure, chart_format, indicator_id, chart_title(report, indicator_id))
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
@@ -409,15 +398,15 @@ def inline_svg(svg: str, prefix: str) -> str:
     return body.replace("url(#", f"url(#{prefix}").strip()
 
 
-def target_charts(project: Project, report: ProjectAssessment) -> dict[str, str]:
+def target_charts(report: ProjectAssessment) -> dict[str, str]:
     """One SVG chart per target whose indicator has an observation up to ``report.as_of``
     (keyed by target id), each showing that target only. Targets without data get none."""
     charts: dict[str, str] = {}
     for assessment in report.targets:
-        if not has_chart(project, assessment, report.as_of):
+        if not has_chart(report, assessment):
             continue
         target_id = assessment.target.id
-        figure = build_figure(project, assessment.indicator_id, report, {target_id})
-        title = chart_title(project, assessment.indicator_id)
+        figure = build_figure(assessment.indicator_id, report, {target_id})
+        title = chart_title(report, assessment.indicator_id)
         charts[target_id] = figure_bytes(figure, "svg", target_id, title).decode("utf-8")
     return charts
