@@ -34,10 +34,9 @@ from kpi.model import (
     Observation,
     ObservationStatus,
     Project,
-    RateIndicator,
     is_identifier,
 )
-from kpi.validate import check_observations
+from kpi.validate import observation_problems
 
 COLUMNS = OBSERVATION_COLUMNS
 REQUIRED_COLUMNS = COLUMNS[:4]
@@ -491,14 +490,9 @@ def _check_against_project(
         observation = row.observation
         indicator = project.indicators.get(row.indicator)
         if indicator is None:
-            message = _("unknown indicator {indicator} (known: {known})").format(
-                indicator=repr(row.indicator), known=", ".join(project.indicators) or _("none")
-            )
-            problems.append(row.problem("indicator", message))
+            problems.append(row.problem("indicator", project.unknown_indicator(row.indicator)))
             continue
-        is_rate = isinstance(indicator, RateIndicator)
-        findings = check_observations([(0, observation)], indicator.bounds, is_rate)
-        bad = [message for _key, message in findings]
+        bad = observation_problems(indicator, observation)
         problems += [row.problem("value", message) for message in bad]
         seen = first.setdefault((row.indicator, observation.year), row)
         if seen is not row:

@@ -289,14 +289,18 @@ class Project:
         )
         return ObservationTable(self.name, rows)
 
+    def unknown_indicator(self, indicator_id: str) -> str:
+        """The one message for an indicator id that ``targets.toml`` does not define, naming
+        the ones it does."""
+        known = ", ".join(self.indicators) or _("none")
+        return _("unknown indicator {id} (known: {known})").format(
+            id=repr(indicator_id), known=known
+        )
+
     def indicator(self, indicator_id: str) -> LevelIndicator | RateIndicator:
         """The indicator ``indicator_id``; a ``KpiError`` naming the known ones if there is none."""
         if indicator_id not in self.indicators:
-            known = ", ".join(self.indicators) or _("none")
             raise fail(
-                _("unknown indicator {id}").format(id=repr(indicator_id)),
-                file=Path(TARGETS_FILE),
-                key="indicators",
-                hint=_("known indicators: {known}").format(known=known),
+                self.unknown_indicator(indicator_id), file=Path(TARGETS_FILE), key="indicators"
             )
         return self.indicators[indicator_id]

@@ -45,7 +45,7 @@ from kpi.model import (
     TargetsFile,
     identifier_problem,
 )
-from kpi.validate import check_definitions, check_observations
+from kpi.validate import check_definitions, check_observations, observation_problems
 
 PROJECT_ENV = "KPI_PROJECT"
 LOCK_FILE = ".kpi.lock"
@@ -567,29 +567,14 @@ def record_observations(
             display = _relative(path, root)
             indicator = project.indicators.get(indicator_id)
             if indicator is None:
-                known = ", ".join(project.indicators) or _("none")
-                problems.append(
-                    Problem(
-                        _("unknown indicator (known: {known})").format(known=known),
-                        Path(TARGETS_FILE),
-                        key=f"indicators.{indicator_id}",
-                    )
-                )
+                message = project.unknown_indicator(indicator_id)
+                key = f"indicators.{indicator_id}"
+                problems.append(Problem(message, Path(TARGETS_FILE), key=key))
                 continue
-            bad = list(
-                check_observations(
-                    [(0, observation)], indicator.bounds, isinstance(indicator, RateIndicator)
-                )
-            )
+            bad = observation_problems(indicator, observation)
             if bad:
-                problems += [
-                    Problem(
-                        message,
-                        display,
-                        key=_("year {year}").format(year=observation.year) + ": value",
-                    )
-                    for _key, message in bad
-                ]
+                key = _("year {year}").format(year=observation.year) + ": value"
+                problems += [Problem(message, display, key=key) for message in bad]
                 continue
             try:
                 outcome, merged[indicator_id] = merge_observation(

@@ -9,7 +9,14 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from kpi.i18n import _, format_number
 from kpi.locate import KeyPath
-from kpi.model import LevelIndicator, LevelTarget, Observation, RateTarget, TargetsFile
+from kpi.model import (
+    LevelIndicator,
+    LevelTarget,
+    Observation,
+    RateIndicator,
+    RateTarget,
+    TargetsFile,
+)
 
 Finding = tuple[KeyPath, str]
 
@@ -72,3 +79,15 @@ def check_observations(
             yield (*path, "value"), _outside_message(observation.value, bounds)
         if is_rate and observation.value <= -100:
             yield (*path, "value"), _("a rate must be above -100 (percent)")
+
+
+def observation_problems(
+    indicator: LevelIndicator | RateIndicator, observation: Observation
+) -> list[str]:
+    """Why ``observation`` cannot be recorded for ``indicator`` (outside its bounds, a rate at or
+    below -100), one message each; empty when it can. ``record`` and ``import`` share it."""
+    is_rate = isinstance(indicator, RateIndicator)
+    return [
+        message
+        for _key, message in check_observations([(0, observation)], indicator.bounds, is_rate)
+    ]
