@@ -18,7 +18,6 @@ from kpi.cli.common import (
     assess,
     command,
     load,
-    print_json,
     project_root,
 )
 from kpi.errors import KpiError, fail
@@ -72,9 +71,9 @@ def status(
     loaded = load(ctx, project)
     report = assess(loaded, as_of)
     if output_format is StatusFormat.json:
-        from kpi.serialize import status_document
+        from kpi.render.status_json import render_status
 
-        print_json(status_document(report))
+        sys.stdout.write(render_status(report))
     elif output_format is StatusFormat.csv:
         from kpi.render.csv_table import status_csv
 
@@ -84,9 +83,9 @@ def status(
 
         sys.stdout.write(status_markdown(report))
     else:
-        from kpi.render.table import print_status
+        from kpi.render.table import status_table
 
-        print_status(loaded, report)
+        sys.stdout.write(status_table(report))
 
 
 @command()
@@ -112,13 +111,13 @@ def show(
     loaded.indicator(indicator)  # refuses an unknown one
     report = assess(loaded, as_of)
     if output_format is ShowFormat.json:
-        from kpi.serialize import show_document
+        from kpi.render.status_json import render_show
 
-        print_json(show_document(loaded, indicator, report))
+        sys.stdout.write(render_show(report, indicator))
     else:
-        from kpi.render.table import print_show
+        from kpi.render.table import show_table
 
-        print_show(loaded, indicator, report)
+        sys.stdout.write(show_table(report, indicator))
 
 
 def _parse_value(text: str, indicator: str) -> float:

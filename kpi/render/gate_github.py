@@ -97,8 +97,9 @@ def _row(cells: list[str]) -> str:
 
 
 def step_summary(result: GateResult) -> str:
-    """A Markdown section for ``$GITHUB_STEP_SUMMARY``: a heading, one table row per target,
-    the summary line."""
+    """A Markdown section for ``$GITHUB_STEP_SUMMARY``: a heading, one table row per target
+    (values marked as in every format for people, ``human.marks``), the legend of the marks, the
+    notes, the summary line."""
     heading = (
         _("kpi check passed: {project}, as of {year}")
         if result.passed
@@ -122,13 +123,14 @@ def step_summary(result: GateResult) -> str:
                     f"`{v.target_id}`",
                     f"`{a.indicator_id}`",
                     f"**{human.status_label(v.status)}**",
-                    _cell(human.latest_text(a.latest)),
+                    _cell(human.latest_text(a.latest, result.as_of)),
                     _cell(human.goal_text(a.target, a.indicator.unit)),
                     _cell(human.number(a.progress_ratio)),
                     _cell(where),
                 ]
             )
         )
+    lines += ["", _cell(human.legend())]
     notes = [
         f"- `{v.target_id}`: {_cell(note.message)}"
         for v in result.verdicts

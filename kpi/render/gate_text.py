@@ -82,9 +82,11 @@ def _ratio_text(verdict: Verdict) -> str | None:
     return _("progress ratio {ratio}").format(ratio=ratio)
 
 
-def figures_text(verdict: Verdict) -> str:
+def figures_text(verdict: Verdict, as_of: int | None = None) -> str:
     """The figures behind the verdict: where the indicator stands, the goal, the pace observed
-    and needed, the progress ratio."""
+    and needed, the progress ratio. With ``as_of`` (the text format) the latest value carries
+    every mark the formats for people show (``human.marks``, ``!`` when stale); without it (the
+    messages of the machine formats) it carries no ``!``."""
     a = verdict.assessment
     actual, expected = verdict.actual, verdict.expected
     unit = _pace_unit(verdict)
@@ -106,14 +108,15 @@ def figures_text(verdict: Verdict) -> str:
                 )
             )
     else:
-        latest = _("latest {latest}").format(latest=human.latest_text(a.latest))
+        latest = _("latest {latest}").format(latest=human.latest_text(a.latest, as_of))
         parts = [latest, goal, _trend_text(verdict)]
     parts.append(_ratio_text(verdict))
     return ", ".join(part for part in parts if part is not None)
 
 
 def verdict_message(verdict: Verdict, fail_on: Status, separator: str = "; ") -> str:
-    """Headline, figures, then each note, joined by ``separator``."""
+    """Headline, figures (``figures_text`` without ``as_of``), then each note, joined by
+    ``separator``: the message of the machine formats."""
     notes = [note.message for note in verdict.assessment.notes]
     return separator.join([f"{headline(verdict, fail_on)}: {figures_text(verdict)}", *notes])
 
@@ -155,7 +158,7 @@ def render(result: GateResult) -> str:
     lines = []
     for verdict in result.verdicts:
         notes = [note.message for note in verdict.assessment.notes]
-        why = "; ".join([figures_text(verdict), *notes])
+        why = "; ".join([figures_text(verdict, result.as_of), *notes])
         lines.append(
             f"{marks[verdict.level]:<{mark_width}}  {verdict.target_id:<{width}}  "
             f"{_label(verdict):<{status_width}}  {why}"

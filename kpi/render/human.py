@@ -83,22 +83,28 @@ def is_stale(observation: Observation | None, as_of: int) -> bool:
     return observation is not None and as_of - observation.year > STALE_AFTER_YEARS
 
 
-def marks(observation: Observation) -> str:
-    """Flags of an observation as short marks: E, P, F for its status, ``|`` for a break."""
+def marks(observation: Observation, as_of: int | None = None) -> str:
+    """The marks of ``observation``, the one set every format for people shows (``legend`` says
+    what they mean): ``E``, ``P`` or ``F`` for its status, ``|`` for a series break, then ``!``
+    when ``as_of`` is given and the observation is more than two years older than it (stale).
+
+    Give ``as_of`` for an indicator's latest observation only, as ``latest_text`` does: an older
+    observation in a list is not stale for being old."""
     flags: list[str] = [] if observation.status == "A" else [observation.status]
     if observation.series_break:
         flags.append("|")
+    if as_of is not None and is_stale(observation, as_of):
+        flags.append("!")
     return "".join(flags)
 
 
-def latest_text(observation: Observation | None, as_of: int | None = None) -> str:
-    """``60.6 (2023)``, with marks such as ``44.4 E| (2025)`` (and ``!`` when older than two
-    years before ``as_of``, if given); ``no data`` when there is none."""
+def latest_text(observation: Observation | None, as_of: int | None) -> str:
+    """``60.6 (2023)``, with the ``marks`` of the latest observation as of ``as_of`` (``44.4 E|
+    (2025)``, ``60.6 ! (2023)``); ``no data`` when there is none. Every format for people gives
+    its ``as_of``; ``None`` (no ``!``) is for the messages of the machine formats only."""
     if observation is None:
         return _("no data")
-    flags = marks(observation)
-    if as_of is not None and is_stale(observation, as_of):
-        flags += "!"
+    flags = marks(observation, as_of)
     return f"{number(observation.value)}{' ' + flags if flags else ''} ({observation.year})"
 
 

@@ -16,7 +16,8 @@ def _row(cells: list[str]) -> str:
 
 
 def status_markdown(report: ProjectAssessment) -> str:
-    """The status of every target (and monitored indicator) as Markdown text."""
+    """The status of every target (and monitored indicator) as Markdown text, values marked
+    as in every format for people (``human.marks``) and the marks explained below."""
     lines = [f"## {_cell(human.project_title(report))}", ""]
     headings = [
         _("Target"), _("Latest"), _("Goal"), _("Gap"), _("Needs"), _("Trend"), _("Projected"),
@@ -28,7 +29,7 @@ def status_markdown(report: ProjectAssessment) -> str:
             _row(
                 [
                     f"`{a.target.id}`",
-                    human.latest_text(a.latest),
+                    human.latest_text(a.latest, report.as_of),
                     human.goal_text(a.target, a.indicator.unit),
                     human.number(a.gap),
                     human.needs_text(a),
@@ -50,7 +51,7 @@ def status_markdown(report: ProjectAssessment) -> str:
                 _row(
                     [
                         f"`{m.indicator_id}`",
-                        human.latest_text(m.latest),
+                        human.latest_text(m.latest, report.as_of),
                         m.indicator.unit,
                         human.monitored_trend(m),
                     ]

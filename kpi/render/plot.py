@@ -162,8 +162,9 @@ def _draw_targets(canvas: _Canvas, assessments: Sequence[TargetAssessment]) -> N
                 canvas.line([(first, required), (target.end, required)], REQUIRED)
 
 
-def _draw_observations(canvas: _Canvas, observations: Sequence[Observation]) -> None:
-    usable = [o for o in observations if o.status != "F"]
+def _draw_observations(
+    canvas: _Canvas, observations: Sequence[Observation], usable: Sequence[Observation]
+) -> None:
     for before, after in itertools.pairwise(usable):
         if not after.series_break:
             canvas.braille_line((before.year, before.value), (after.year, after.value))
@@ -212,13 +213,20 @@ def indicator_plot(
     assessments: Sequence[TargetAssessment],
     width: int,
     height: int,
+    *,
+    usable: Sequence[Observation] | None = None,
 ) -> list[str]:
-    """``height`` lines of exactly ``width`` cells plotting ``observations`` (up to the as-of
-    year, forecasts included) and the targets of ``assessments`` (their planned and required
-    paths, the target point or range), with value and year axes and a legend at the bottom.
+    """``height`` lines of exactly ``width`` cells plotting ``observations`` (what a reader saw up
+    to the as-of year, forecasts included, each marked by its status) and the targets of
+    ``assessments`` (their planned and required paths, the target point or range), with value
+    and year axes and a legend at the bottom. The observed line joins ``usable`` (those the
+    figures rest on, ``IndicatorView.usable``: no forecast) and marks their series breaks;
+    ``None`` means every one of ``observations``. The plot applies no rule of its own about
+    which observations count.
 
     Returns ``[]`` when there is nothing to plot or the block would be too small to read
     (narrower than ``MIN_WIDTH`` or fewer than ``MIN_PLOT_ROWS`` rows left for the plot)."""
+    joined = observations if usable is None else usable
     years, values = _extent(observations, assessments)
     if not observations or not values or width < MIN_WIDTH:
         return []
@@ -230,7 +238,7 @@ def indicator_plot(
         x0, x1 = x0 - 1, x1 + 1
     probe = _Canvas(2, width, x0, x1, y0, y1)  # only to learn which glyphs appear
     _draw_targets(probe, assessments)
-    _draw_observations(probe, observations)
+    _draw_observations(probe, observations, joined)
     legend = _legend(probe.used, width)
     rows = height - 2 - len(legend)
     if rows < MIN_PLOT_ROWS:
@@ -247,7 +255,7 @@ def indicator_plot(
 
     canvas = _Canvas(rows, cols, x0, x1, y0, y1)
     _draw_targets(canvas, assessments)
-    _draw_observations(canvas, observations)
+    _draw_observations(canvas, observations, joined)
     lines = []
     for row in range(rows):
         label = labels.get(row)

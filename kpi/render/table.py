@@ -1,29 +1,46 @@
-"""Rich tables for people: ``kpi status`` and ``kpi show`` in a terminal.
+"""Rich tables for people: ``kpi status`` and ``kpi show``, rendered into a string.
 
-Colour per status, with the status also in words so that the table reads the same with
-``NO_COLOR``; below 160 columns the status table drops its least essential columns.
+Fed by the assessment alone: each target's figures, and each indicator as a reader saw it as of
+the assessment's year (``ProjectAssessment.indicators``: the observations to list, and the
+usable ones that sparklines and plots draw). Colour per status, with the status also in words so
+that the table reads the same with ``NO_COLOR``.
+
+The columns are laid out here, not by Rich (``_fit``): no column is narrower than its longest
+word, so a status label, a number, a target id or a year range is never cut nor split across
+lines (on the shipped data, at any width from 60 columns). Below 160 columns the status table
+keeps the target id, the status, the latest value, the goal and the pace now needed, and leaves
+out whole columns (the pace first, then the goal, then the latest value) where the terminal is
+too narrow for all of them whole. Only where even the id and the status do not fit whole does
+Rich lay the table out, cutting what it must.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from rich import box
+from rich.box import Box
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from kpi.i18n import N_, _
-from kpi.model import Observation, Project
+from kpi.model import Observation
 from kpi.progress import (
+    IndicatorView,
     LevelDetails,
-    MonitoredSummary,
     ProjectAssessment,
     RateDetails,
     Status,
     TargetAssessment,
 )
 from kpi.render import human
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 STATUS_STYLES = {
     Status.ACHIEVED: "bold green",
@@ -34,80 +51,198 @@ STATUS_STYLES = {
     Status.INSUFFICIENT_DATA: "dim",
     Status.NO_DATA: "dim",
 }
-WIDE = 160
+WIDE = 160  # from this width on, the status table has every column
 LARGE = 200  # more targets than this: aligned lines instead of a Rich table
-# Column widths (min, max) chosen so that the table fits: in 80 columns a whole target id, a
-# whole status label and the three figures that matter most; wider, the other figures too.
-_NARROW_WIDTHS = {"Target": (24, 24), "Latest": (8, 8), "Goal": (9, 9), "Needs": (10, 10)}
-_MEDIUM_WIDTHS = {"Target": (24, 24), "Latest": (14, 14), "Goal": (21, 21), "Needs": (10, 10)}
-MEDIUM = 100
-_WIDE_WIDTHS = {"Target": (24, None), "Goal": (10, 16), "Needs": (8, 16), "Trend": (8, 16),
-                "Projected": (8, 16)}  # fmt: skip
+FIGURE_CAP = 16  # in a wide table a figure wraps beyond this, leaving the room to the names
+PLOT_WIDTH = 78  # the widest the plot of ``kpi show`` is drawn
+FOLDED_FLOOR = 12  # a column of free text (sources, notes) may cut its long words down to this
+ColorSystem = Literal["standard", "256", "truecolor"]
 
 
-def _widths(heading: str, width: int) -> tuple[int | None, int | None]:
-    """(min, max) width of a column in a terminal ``width`` columns wide."""
-    if heading == "Status":  # never cut a status
-        longest = max(len(human.status_label(status)) for status in Status)
-        return longest, None
-    if width >= WIDE:
-        return _WIDE_WIDTHS.get(heading, (None, None))
-    return (_MEDIUM_WIDTHS if width >= MEDIUM else _NARROW_WIDTHS).get(heading, (None, None))
+# -- rendering into a string ---------------------------------------------------------------
 
 
-Cell = Callable[[TargetAssessment, Sequence[Observation], int], str]
+class _Buffer(io.StringIO):
+    """What Rich writes into, reporting the encoding of the stream the text is for, so that Rich
+    draws what that stream can show (ASCII boxes where it cannot hold box-drawing ones)."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:  # writable, as the attribute of TextIOBase is
+        self._encoding = value
 
 
-def _console() -> Console:
-    from rich.console import Console
+def _console(width: int | None) -> tuple[Console, _Buffer]:
+    """A console drawing into a buffer as Rich would draw on the real ``sys.stdout``: a terminal
+    or not (``FORCE_COLOR``, ``TTY_COMPATIBLE`` included), its colours, its encoding and, when
+    ``width`` is ``None``, its width.
 
-    # NO_COLOR (no-color.org): Rich drops colours itself; we also drop bold, dim and italic so
-    # that the output carries no escape codes at all.
-    plain = bool(os.environ.get("NO_COLOR"))
-    return Console(highlight=False, soft_wrap=False, color_system=None if plain else "auto")
-
-
-def _status_text(status: Status) -> str:
-    return f"[{STATUS_STYLES[status]}]{human.status_label(status)}[/]"
-
-
-def _target_cell(a: TargetAssessment, _seen: Sequence[Observation], _as_of: int) -> str:
-    from rich.markup import escape
-
-    name = human.name_of(a.target) or human.name_of(a.indicator) or a.target.id
-    return f"{escape(name)}\n[dim]{escape(a.target.id)}[/]"
-
-
-def _target_id_cell(a: TargetAssessment, _seen: Sequence[Observation], _as_of: int) -> str:
-    from rich.markup import escape
-
-    return escape(a.target.id)
-
-
-# (heading, justify, shown in narrow terminals, cell)
-_COLUMNS: tuple[tuple[str, Literal["left", "right"], bool, Cell], ...] = (
-    (N_("Target"), "left", True, _target_cell),
-    (N_("Series"), "left", False, lambda a, seen, _: human.sparkline([o.value for o in seen])),
-    (N_("Latest"), "right", True, lambda a, _, as_of: human.latest_text(a.latest, as_of)),
-    (N_("Goal"), "left", True, lambda a, _s, _y: human.goal_text(a.target, a.indicator.unit)),
-    (N_("Gap"), "right", False, lambda a, _s, _y: human.number(a.gap)),
-    (N_("Needs"), "right", True, lambda a, _s, _y: human.needs_text(a)),
-    (N_("Trend"), "right", False, lambda a, _s, _y: human.assessment_trend(a)),
-    (N_("Projected"), "right", False, lambda a, _s, _y: human.projected_text(a)),
-    (N_("Status"), "left", True, lambda a, _s, _y: _status_text(a.status)),
-)  # fmt: skip
+    ``NO_COLOR`` (no-color.org), when set and not empty, drops every escape code: Rich alone
+    would drop the colours but keep bold, dim and italic. A legacy Windows console, which Rich
+    colours through the Windows API rather than with escape codes, gets plain text; a file or a
+    pipe gets the same text on Windows as anywhere else."""
+    real = Console()  # only asked how stdout is, never printed to
+    legacy = real.legacy_windows and real.is_terminal
+    colours = None if os.environ.get("NO_COLOR") or legacy else real.color_system
+    buffer = _Buffer(real.encoding)
+    # Given both sizes, Rich takes the width as given (less the last column of a legacy Windows
+    # console, as it does for stdout), even on a terminal it would otherwise call 80 wide.
+    detected = real.width + real.legacy_windows  # Rich took that column off already
+    console = Console(
+        file=buffer,
+        width=detected if width is None else width,
+        height=real.height,
+        force_terminal=real.is_terminal,
+        color_system=cast(ColorSystem | None, colours),  # "standard", "256", "truecolor"
+        legacy_windows=legacy,
+        highlight=False,
+        soft_wrap=False,
+    )
+    return console, buffer
 
 
-def print_status(project: Project, report: ProjectAssessment) -> None:
-    """Print the status of every target and monitored indicator as tables on stdout, with the
-    notes that explain them, a legend and a one-line summary."""
-    from rich.markup import escape
+# -- columns that fit ----------------------------------------------------------------------
 
-    console = _console()
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """A column and its cells: ``whole`` keeps every line of a cell on one line (the status);
+    ``folded`` lets free text cut a word longer than ``FOLDED_FLOOR``; ``cap`` is the widest the
+    column grows to when there is room (``None``: its longest line)."""
+
+    heading: str  # in the current language
+    justify: Literal["left", "right"]
+    cells: tuple[Text, ...]
+    whole: bool = False
+    folded: bool = False
+    cap: int | None = None
+
+    def floor(self) -> int:
+        """The narrowest the column may be: its longest word (its longest line if ``whole``)."""
+        words = [cell_len(word) for word in self.heading.split()]
+        for cell in self.cells:
+            if self.whole:
+                words += [cell_len(line) for line in cell.plain.splitlines()]
+            else:
+                words += [cell_len(word) for word in cell.plain.split()]
+        longest = max(words, default=1)
+        return min(longest, FOLDED_FLOOR) if self.folded else longest
+
+    def ceiling(self) -> int:
+        """The widest the column needs: its longest line, at most ``cap``, at least ``floor``."""
+        lines = [self.heading, *(line for cell in self.cells for line in cell.plain.splitlines())]
+        longest = max((cell_len(line) for line in lines), default=1)
+        return max(self.floor(), longest if self.cap is None else min(longest, self.cap))
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """How a table is drawn around its columns: its box (``None``: none), outer edge, padding
+    (cells on each side of a column; at the outer edges too with ``pad_edge``), header, title."""
+
+    box: Box | None
+    show_edge: bool = True
+    pad_edge: bool = True
+    padding: int = 1
+    show_header: bool = True
+    title: str | None = None  # Rich markup
+
+    def overhead(self, columns: int) -> int:
+        """Cells taken by the borders and the padding of ``columns`` columns."""
+        borders = 0 if self.box is None else (columns - 1) + (2 if self.show_edge else 0)
+        padding = 2 * self.padding * columns - (0 if self.pad_edge else 2 * self.padding)
+        return borders + padding
+
+    def table(self) -> Table:
+        """An empty table drawn this way."""
+        return Table(
+            box=self.box,
+            show_edge=self.show_edge,
+            pad_edge=self.pad_edge,
+            padding=(0, self.padding),
+            show_header=self.show_header,
+            title=self.title,
+            title_justify="left",
+        )
+
+
+def _fit(columns: Sequence[_Column], frame: _Frame, available: int) -> list[int] | None:
+    """The content width of each column in a table at most ``available`` cells wide: each as
+    wide as it needs (``ceiling``), the widest narrowed first, a cell at a time, none below its
+    ``floor``; ``None`` when even the floors do not fit."""
+    floors = [column.floor() for column in columns]
+    room = available - frame.overhead(len(columns))
+    if sum(floors) > room:
+        return None
+    widths = [column.ceiling() for column in columns]
+    for _excess in range(sum(widths) - room):
+        narrowable = [i for i, width in enumerate(widths) if width > floors[i]]
+        widest = max(narrowable, key=lambda i: widths[i])  # the leftmost of the widest
+        widths[widest] -= 1
+    return widths
+
+
+def _filled(table: Table, columns: Sequence[_Column], widths: Sequence[int | None]) -> Table:
+    """``table`` with ``columns`` of content ``widths`` (``None``: as Rich lays it out)."""
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(
+            Text(column.heading),
+            justify=column.justify,
+            no_wrap=column.whole,
+            width=width,
+            overflow="fold",  # cuts only what ``folded`` lets be wider than its column
+        )
+    for row in zip(*(column.cells for column in columns), strict=True):
+        table.add_row(*row)
+    return table
+
+
+Layout = tuple[Sequence[_Column], _Frame, Sequence[str]]  # columns, frame, optional headings
+
+
+def _fitted(console: Console, layouts: Sequence[Layout]) -> Table:
+    """A table in the first of ``layouts`` whose columns all fit the console whole (``_fit``),
+    leaving out its optional columns (in the order given) as long as they do not; where none
+    fits even so (a terminal too narrow for the essential columns), the last layout with every
+    column, laid out by Rich."""
+    for columns, frame, optional in layouts:
+        shown = list(columns)
+        widths = _fit(shown, frame, console.width)
+        for heading in optional:
+            if widths is not None:
+                break
+            shown = [column for column in shown if column.heading != heading]
+            widths = _fit(shown, frame, console.width)
+        if widths is not None:
+            return _filled(frame.table(), shown, widths)
+    columns, frame, _optional = layouts[-1]
+    return _filled(frame.table(), columns, [None] * len(columns))
+
+
+# -- kpi status ----------------------------------------------------------------------------
+
+
+def status_table(report: ProjectAssessment, *, width: int | None = None) -> str:
+    """``kpi status`` for people: every target (and monitored indicator) as tables, the notes
+    that explain them, the legend of the marks and a one-line summary, as the text to write on
+    stdout.
+
+    ``width``: the terminal's width in columns; ``None``, the width Rich detects on the real
+    stdout. Colour and encoding follow the real stdout (see ``_console``). Every status label
+    and every number is whole on one line wherever the ids and the statuses fit (from 60
+    columns on the shipped data)."""
+    console, buffer = _console(width)
     if len(report.targets) > LARGE:
         _print_large_status(console, report)
     else:
-        _print_status_table(console, project, report)
+        _print_status_table(console, report)
     notes = [
         f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}"
         for a in report.targets
@@ -116,17 +251,15 @@ def print_status(project: Project, report: ProjectAssessment) -> None:
     if notes:  # one print: thousands of targets' notes in one go
         console.print("\n".join(notes))
     if report.monitored:
-        _print_monitored(console, project, report.monitored, report.as_of)
+        _print_monitored(console, report)
     console.print(f"[dim]{escape(human.legend())}[/]")
     console.print(escape(human.summary_line([a.status for a in report.targets])))
+    return buffer.getvalue()
 
 
 def _print_large_status(console: Console, report: ProjectAssessment) -> None:
     """One line per target in aligned columns (id, status, latest, goal, pace), drawn as a
     single text: Rich's table layout costs seconds for thousands of rows."""
-    from rich.cells import cell_len
-    from rich.text import Text
-
     headings = [_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs")]
     rows = [
         [
@@ -156,84 +289,116 @@ def _print_large_status(console: Console, report: ProjectAssessment) -> None:
     console.print(text, no_wrap=True, overflow="ignore", crop=False)
 
 
-def _print_status_table(console: Console, project: Project, report: ProjectAssessment) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+def _status_cell(status: Status) -> Text:
+    """The status in words, coloured (the words only, not the padding of their cell)."""
+    return Text.assemble((human.status_label(status), STATUS_STYLES[status]))
 
-    wide = console.width >= WIDE
-    columns = [column for column in _COLUMNS if wide or column[2]]
-    if not wide:  # the id alone (short, and what other commands take) and the pace alone
-        columns[0] = (columns[0][0], "left", True, _target_id_cell)
-        columns[3] = (columns[3][0], "right", True, lambda a, _s, _y: human.needs_text(a, False))
-        columns.insert(1, columns.pop())  # the status next to the id, where it is never cut
-    from rich import box
 
-    table = Table(
-        title=escape(human.project_title(report)),
-        title_justify="left",
-        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAVY,  # no side borders in 80 columns
-        pad_edge=wide,
+def _named(name: str, item_id: str) -> Text:
+    """A name over its id (dimmed): the first cell of a wide row."""
+    return Text.assemble(name, "\n", (item_id, "dim"))
+
+
+def _series(view: IndicatorView) -> Text:
+    """The sparkline of what the figures rest on."""
+    return Text(human.sparkline([o.value for o in view.usable]))
+
+
+Figure = Callable[[TargetAssessment], str]
+
+
+def _status_columns(report: ProjectAssessment, wide: bool) -> list[_Column]:
+    """The status table's columns: every one in a wide terminal; else the id, the status (next
+    to the id), the latest value, the goal and the pace alone."""
+    targets = report.targets
+
+    def figures(heading: str, figure: Figure, cap: int | None = None) -> _Column:
+        cells = tuple(Text(figure(a)) for a in targets)
+        return _Column(_(heading), "right", cells, cap=cap)
+
+    status = _Column(_("Status"), "left", tuple(_status_cell(a.status) for a in targets), True)
+    latest = figures(N_("Latest"), lambda a: human.latest_text(a.latest, report.as_of))
+    goal_cells = tuple(Text(human.goal_text(a.target, a.indicator.unit)) for a in targets)
+    if not wide:
+        ids = tuple(Text(a.target.id) for a in targets)
+        return [
+            _Column(_("Target"), "left", ids),
+            status,
+            latest,
+            _Column(_("Goal"), "left", goal_cells),
+            figures(N_("Needs"), lambda a: human.needs_text(a, False)),
+        ]
+    names = tuple(
+        _named(human.name_of(a.target) or human.name_of(a.indicator) or a.target.id, a.target.id)
+        for a in targets
     )
-    for heading, justify, _narrow, _cell in columns:
-        table.add_column(
-            _(heading),
-            justify=justify,
-            no_wrap=heading == "Status",
-            min_width=_widths(heading, console.width)[0],
-            max_width=_widths(heading, console.width)[1],
-            width=None if wide else _widths(heading, console.width)[0],  # Rich's max is loose
-            overflow="fold",
-        )
-    for a in report.targets:
-        seen = _seen(project, a.indicator_id, report.as_of)
-        table.add_row(
-            *(
-                # the Target and Status cells carry their own markup; every other is plain text
-                text if heading in ("Target", "Status") else escape(text)
-                for heading, text in ((c[0], c[3](a, seen, report.as_of)) for c in columns)
-            )
-        )
-    console.print(table)
+    series = tuple(_series(report.indicators[a.indicator_id]) for a in targets)
+    return [
+        _Column(_("Target"), "left", names),
+        _Column(_("Series"), "left", series),
+        latest,
+        _Column(_("Goal"), "left", goal_cells, cap=FIGURE_CAP),
+        figures(N_("Gap"), lambda a: human.number(a.gap)),
+        figures(N_("Needs"), human.needs_text, FIGURE_CAP),
+        figures(N_("Trend"), human.assessment_trend, FIGURE_CAP),
+        figures(N_("Projected"), human.projected_text, FIGURE_CAP),
+        status,
+    ]
 
 
-def _seen(project: Project, indicator_id: str, as_of: int) -> list[Observation]:
-    return [o for o in project.observations[indicator_id] if o.year <= as_of and o.status != "F"]
-
-
-def _print_monitored(
-    console: Console, project: Project, monitored: Sequence[MonitoredSummary], as_of: int
-) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    wide = console.width >= WIDE
-    table = Table(
-        title=_("Monitored (no target)"),
-        title_justify="left",
-        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAVY,
+def _print_status_table(console: Console, report: ProjectAssessment) -> None:
+    """Every column from ``WIDE`` columns on; below, or where they do not fit whole, the narrow
+    ones, leaving out the pace, then the goal, then the latest value where even those do not."""
+    title = escape(human.project_title(report))
+    narrow: Layout = (
+        _status_columns(report, wide=False),
+        _Frame(box.SIMPLE_HEAVY, pad_edge=False, title=title),  # no side borders
+        (_("Needs"), _("Goal"), _("Latest")),
     )
-    for heading in (_("Indicator"), _("Series"), _("Latest"), _("Unit"), _("Trend")):
-        table.add_column(heading)
-    for m in monitored:
-        name = human.name_of(m.indicator) or m.indicator_id
-        table.add_row(
-            f"{escape(name)}\n[dim]{escape(m.indicator_id)}[/]",
-            human.sparkline([o.value for o in _seen(project, m.indicator_id, as_of)]),
-            escape(human.latest_text(m.latest, as_of)),
-            escape(m.indicator.unit),
-            escape(human.monitored_trend(m)),
-        )
-    console.print(table)
+    layouts = [narrow]
+    if console.width >= WIDE:
+        wide = _Frame(box.HEAVY_HEAD, title=title)
+        layouts.insert(0, (_status_columns(report, wide=True), wide, ()))
+    console.print(_fitted(console, layouts))
 
 
-def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -> None:
-    """Print one indicator: definition, observations, each target's figures and paths."""
-    from rich.markup import escape
-    from rich.table import Table
+def _print_monitored(console: Console, report: ProjectAssessment) -> None:
+    """The indicators without a target: name and id, sparkline, latest value, unit, trend;
+    leaving out the sparkline, then the unit, then the trend where they do not fit whole."""
+    monitored = report.monitored
+    names = tuple(
+        _named(human.name_of(m.indicator) or m.indicator_id, m.indicator_id) for m in monitored
+    )
+    series = tuple(_series(report.indicators[m.indicator_id]) for m in monitored)
+    latest = tuple(Text(human.latest_text(m.latest, report.as_of)) for m in monitored)
+    columns = [
+        _Column(_("Indicator"), "left", names),
+        _Column(_("Series"), "left", series),
+        _Column(_("Latest"), "left", latest),
+        _Column(_("Unit"), "left", tuple(Text(m.indicator.unit) for m in monitored)),
+        _Column(_("Trend"), "left", tuple(Text(human.monitored_trend(m)) for m in monitored)),
+    ]
+    frame = _Frame(
+        box.HEAVY_HEAD if console.width >= WIDE else box.SIMPLE_HEAVY,
+        title=escape(_("Monitored (no target)")),
+    )
+    console.print(_fitted(console, [(columns, frame, (_("Series"), _("Unit"), _("Trend")))]))
 
-    console = _console()
-    indicator = project.indicators[indicator_id]
+
+# -- kpi show ------------------------------------------------------------------------------
+
+
+def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | None = None) -> str:
+    """``kpi show`` for people: one indicator (``indicator_id``, one of ``report.indicators``)
+    with its definition, the observations a reader saw up to the as-of year (forecasts
+    included) with their sources, a plot, each target's figures and paths, as the text to write
+    on stdout.
+
+    ``width``: the terminal's width in columns; ``None``, the width Rich detects on the real
+    stdout. Colour and encoding follow the real stdout (see ``_console``)."""
+    console, buffer = _console(width)
+    view = report.indicators[indicator_id]
+    indicator = view.indicator
     console.print(f"[bold]{escape(human.name_of(indicator) or indicator_id)}[/] ({indicator_id})")
     kind = _("level") if indicator.kind == "level" else _("rate")
     line = _("kind {kind}, unit {unit}").format(kind=kind, unit=indicator.unit)
@@ -245,27 +410,11 @@ def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -
     if indicator.owner:
         console.print(escape(_("owner: {owner}").format(owner=indicator.owner)))
 
-    seen = [o for o in project.observations[indicator_id] if o.year <= report.as_of]
-    observations = Table(title=_("Observations"), title_justify="left")
-    for heading in (_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")):
-        observations.add_column(heading, overflow="fold")
-    for o in seen:
-        source = o.source + (f" <{o.url}>" if o.url else "")
-        note = o.note or ""
-        if o.revisions:
-            revised = _("revised {count} times; was {value}").format(
-                count=len(o.revisions), value=human.number(o.revisions[-1].value, 4)
-            )
-            note = f"{note} ({revised})" if note else revised
-        observations.add_row(
-            str(o.year), human.number(o.value, 4), human.marks(o), escape(source), escape(note)
-        )
-    console.print(observations)
-    _print_plot(console, seen, [a for a in report.targets if a.indicator_id == indicator_id])
-
-    for a in report.targets:
-        if a.indicator_id == indicator_id:
-            _print_target(console, a, seen)
+    console.print(_observations_table(console, view.observations))
+    assessments = [a for a in report.targets if a.indicator_id == indicator_id]
+    _print_plot(console, view, assessments)
+    for a in assessments:
+        _print_target(console, a, view.usable, report.as_of)
     for m in report.monitored:
         if m.indicator_id == indicator_id:
             console.print(
@@ -277,23 +426,54 @@ def print_show(project: Project, indicator_id: str, report: ProjectAssessment) -
                 )
             )
     console.print(f"[dim]{escape(human.legend())}[/]")
+    return buffer.getvalue()
+
+
+def _observations_table(console: Console, observations: Sequence[Observation]) -> Table:
+    """Every observation listed with its flags (``human.marks``), source and note."""
+    rows = []
+    for o in observations:
+        source = o.source + (f" <{o.url}>" if o.url else "")
+        note = o.note or ""
+        if o.revisions:
+            revised = _("revised {count} times; was {value}").format(
+                count=len(o.revisions), value=human.number(o.revisions[-1].value, 4)
+            )
+            note = f"{note} ({revised})" if note else revised
+        rows.append((str(o.year), human.number(o.value, 4), human.marks(o), source, note))
+
+    def column(heading: str, index: int, folded: bool = False) -> _Column:
+        return _Column(heading, "left", tuple(Text(row[index]) for row in rows), folded=folded)
+
+    columns = [
+        column(_("Year"), 0),
+        column(_("Value"), 1),
+        column(_("Flags"), 2),
+        column(_("Source"), 3, folded=True),
+        column(_("Note"), 4, folded=True),
+    ]
+    frame = _Frame(box.HEAVY_HEAD, title=escape(_("Observations")))
+    return _fitted(console, [(columns, frame, ())])
 
 
 def _print_plot(
-    console: Console, seen: Sequence[Observation], assessments: Sequence[TargetAssessment]
+    console: Console, view: IndicatorView, assessments: Sequence[TargetAssessment]
 ) -> None:
     """The series and its paths as a compact Unicode plot, where the terminal has room."""
-    from rich.text import Text
-
     from kpi.render.plot import indicator_plot
 
-    for line in indicator_plot(seen, assessments, width=min(console.width, 78), height=14):
+    plot_width = min(console.width, PLOT_WIDTH)
+    lines = indicator_plot(
+        view.observations, assessments, width=plot_width, height=14, usable=view.usable
+    )
+    for line in lines:
         console.print(Text(line), no_wrap=True)
 
 
-def _figure_rows(a: TargetAssessment) -> list[tuple[str, str]]:
+def _figure_rows(a: TargetAssessment, as_of: int) -> list[tuple[str, str]]:
+    """The target's figures as (label, value) pairs, the latest value marked as of ``as_of``."""
     rows = [
-        (_("latest"), human.latest_text(a.latest)),
+        (_("latest"), human.latest_text(a.latest, as_of)),
         (_("gap"), human.number(a.gap, 4)),
         (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
         (_("required pace"), human.needs_text(a)),
@@ -324,47 +504,50 @@ def _figure_rows(a: TargetAssessment) -> list[tuple[str, str]]:
     return rows
 
 
-def _print_target(console: Console, a: TargetAssessment, seen: Sequence[Observation]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
+def _print_target(
+    console: Console, a: TargetAssessment, usable: Sequence[Observation], as_of: int
+) -> None:
+    """One target: its goal and status, who set it, its figures, notes and paths."""
     console.print()
     title = human.name_of(a.target) or a.target.id
     goal = human.goal_text(a.target, a.indicator.unit)
-    console.print(
-        f"[bold]{escape(title)}[/] ({escape(a.target.id)}): {escape(goal)}  →  "
-        f"{_status_text(a.status)}"
-    )
+    heading = Text.assemble((title, "bold"), f" ({a.target.id}): {goal}  →  ")
+    heading.append_text(_status_cell(a.status))
+    console.print(heading)
     if a.target.source:
         set_by = _("set by: {source}").format(source=a.target.source)
         console.print(f"[dim]{escape(set_by)}[/]")
-    figures = Table(show_header=False, box=None, padding=(0, 2))
-    for label, value in _figure_rows(a):
-        figures.add_row(escape(label), escape(value))
-    console.print(figures)
+    rows = _figure_rows(a, as_of)
+    columns = [
+        _Column("", "left", tuple(Text(label) for label, _value in rows)),
+        _Column("", "left", tuple(Text(value) for _label, value in rows)),
+    ]
+    frame = _Frame(None, padding=2, show_header=False)
+    console.print(_fitted(console, [(columns, frame, ())]))
     for note in a.notes:
         label = _("note:")
         console.print(f"  [dim]{escape(label)}[/] {escape(note.message)}")
     details = a.details
     if isinstance(details, LevelDetails) and (details.planned_path or details.required_path):
-        _print_paths(console, details, seen)
+        console.print(_paths_table(console, details, usable))
 
 
-def _print_paths(console: Console, details: LevelDetails, seen: Sequence[Observation]) -> None:
-    from rich.table import Table
-
+def _paths_table(console: Console, details: LevelDetails, usable: Sequence[Observation]) -> Table:
+    """The planned and required paths year by year, beside what was observed (what the figures
+    rest on: no forecast)."""
     planned = {p.year: p.value for p in details.planned_path}
     required = {p.year: p.value for p in details.required_path}
-    observed = {o.year: o.value for o in seen}
+    observed = {o.year: o.value for o in usable}
     years = sorted(set(planned) | set(required))
-    paths = Table(title=_("Path to the target, year by year"), title_justify="left")
-    for heading in (_("Year"), _("Planned"), _("Required"), _("Observed")):
-        paths.add_column(heading, justify="right")
-    for year in years:
-        paths.add_row(
-            str(year),
-            human.number(planned.get(year)),
-            human.number(required.get(year)),
-            human.number(observed.get(year)),
-        )
-    console.print(paths)
+    values = [
+        (str(year), human.number(planned.get(year)), human.number(required.get(year)),
+         human.number(observed.get(year)))
+        for year in years
+    ]  # fmt: skip
+    headings = (_("Year"), _("Planned"), _("Required"), _("Observed"))
+    columns = [
+        _Column(heading, "right", tuple(Text(row[i]) for row in values))
+        for i, heading in enumerate(headings)
+    ]
+    frame = _Frame(box.HEAVY_HEAD, title=escape(_("Path to the target, year by year")))
+    return _fitted(console, [(columns, frame, ())])
