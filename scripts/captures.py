@@ -73,7 +73,7 @@ def _check(project: Project, report: ProjectAssessment) -> str:
 
 def _report(project: Project, report: ProjectAssessment) -> str:
     """``kpi report --format markdown`` on stdout: without charts, so without chart paths."""
-    return report_markdown(project, report, None)
+    return report_markdown(report, None)
 
 
 def golden_captures() -> dict[str, Render]:

@@ -165,8 +165,8 @@ def _people_formats(project: Project, report: ProjectAssessment) -> dict[str, st
         "show table": show_table(report, "high_tech_share", width=100),
         "check text": gate_text.render(result),
         "step summary": gate_github.step_summary(result),
-        "report markdown": report_markdown.report_markdown(project, report, None),
-        "report html": report_html.report_html(project, report, {}),
+        "report markdown": report_markdown.report_markdown(report, None),
+        "report html": report_html.report_html(report, {}),
     }
 
 

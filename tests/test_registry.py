@@ -14,6 +14,7 @@ import pytest
 from kpi.cli.core import ShowFormat, StatusFormat
 from kpi.cli.exchange import ExportFormat
 from kpi.cli.gate import CheckFormat
+from kpi.cli.report import ReportFormat
 from kpi.gate import evaluate, locate_targets
 from kpi.i18n import speaking
 from kpi.model import Project
@@ -46,6 +47,8 @@ def subject(project: Project, command: str) -> tuple[Any, ...]:
         return (result,)
     if command == "export":
         return (project.long_table(),)
+    if command == "report":
+        return (report, {})
     return (report,)
 
 
@@ -69,7 +72,7 @@ def without_note_messages(document: Any) -> Any:
 @pytest.mark.parametrize(
     ("command", "options"),
     [("status", StatusFormat), ("show", ShowFormat), ("check", CheckFormat),
-     ("export", ExportFormat)],
+     ("export", ExportFormat), ("report", ReportFormat)],
 )  # fmt: skip
 def test_every_format_option_of_a_command_is_in_the_registry(
     command: str, options: type[StrEnum]

@@ -22,7 +22,7 @@ from kpi.cli.common import (
 )
 from kpi.errors import KpiError, fail
 from kpi.field_errors import describe
-from kpi.i18n import N_, _, format_number
+from kpi.i18n import N_, _, format_number, language
 from kpi.model import MAX_YEAR, MIN_YEAR, Observation
 from kpi.store import Outcome, observations_path
 
@@ -68,24 +68,11 @@ def status(
 
     Example: kpi status --as-of 2025 --format json
     """
-    loaded = load(ctx, project)
-    report = assess(loaded, as_of)
-    if output_format is StatusFormat.json:
-        from kpi.render.status_json import render_status
+    from kpi.cli.output import emit
+    from kpi.render.registry import render
 
-        sys.stdout.write(render_status(report))
-    elif output_format is StatusFormat.csv:
-        from kpi.render.csv_table import status_csv
-
-        sys.stdout.write(status_csv(report))
-    elif output_format is StatusFormat.markdown:
-        from kpi.render.markdown import status_markdown
-
-        sys.stdout.write(status_markdown(report))
-    else:
-        from kpi.render.table import status_table
-
-        sys.stdout.write(status_table(report))
+    report = assess(load(ctx, project), as_of)
+    emit(render("status", output_format.value, report, lang=language()))
 
 
 @command()
@@ -107,17 +94,13 @@ def show(
 
     Example: kpi show high_tech_share --as-of 2025
     """
+    from kpi.cli.output import emit
+    from kpi.render.registry import render
+
     loaded = load(ctx, project)
     loaded.indicator(indicator)  # refuses an unknown one
     report = assess(loaded, as_of)
-    if output_format is ShowFormat.json:
-        from kpi.render.status_json import render_show
-
-        sys.stdout.write(render_show(report, indicator))
-    else:
-        from kpi.render.table import show_table
-
-        sys.stdout.write(show_table(report, indicator))
+    emit(render("show", output_format.value, report, indicator, lang=language()))
 
 
 def _parse_value(text: str, indicator: str) -> float:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, load
-from kpi.i18n import _
+from kpi.i18n import _, language
 from kpi.store import write_atomically
 
 
@@ -50,33 +50,24 @@ def report(
 
     Example: kpi report --as-of 2026 --format html --output report.html
     """
+    from kpi.cli.output import emit
     from kpi.render.chart import target_charts
+    from kpi.render.registry import render
 
-    loaded = load(ctx, project)
-    judged = assess(loaded, as_of)
+    judged = assess(load(ctx, project), as_of)
+    charts: dict[str, str] | None = None  # Markdown on stdout: no chart files
     if output_format is ReportFormat.html:
-        from kpi.render.report_html import report_html
-
-        text = report_html(loaded, judged, target_charts(judged))
-    elif output is None:
-        from kpi.render.report_markdown import report_markdown
-
-        text = report_markdown(loaded, judged, None)
-    else:
-        from kpi.render.report_markdown import report_markdown
-
+        charts = target_charts(judged)  # inline SVG
+    elif output is not None:
         folder = output.with_name(f"{output.stem}_files")
-        links = {}
+        charts = {}
         for target_id, svg in target_charts(judged).items():
             # the charts' folder beside the report is the report's own: create it
             write_atomically(folder / f"{target_id}.svg", svg, create_folder=True)
-            links[target_id] = f"{folder.name}/{target_id}.svg"
-        text = report_markdown(loaded, judged, links)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    write_atomically(output, text, create_folder=True)
-    print(_("wrote {path}").format(path=output), file=sys.stderr)
+            charts[target_id] = f"{folder.name}/{target_id}.svg"
+    emit(render("report", output_format.value, judged, charts, lang=language()), output)
+    if output is not None:
+        print(_("wrote {path}").format(path=output), file=sys.stderr)
 
 
 @command()

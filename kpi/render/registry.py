@@ -2,8 +2,9 @@
 
 A format is a function of a ``kpi/render`` module that takes the command's subject (the
 assessment; for ``show`` also the indicator id; the gate's result for ``check``; the long table of
-observations for ``export``) and returns text or bytes. ``FORMATS`` names each by module and
-function, so a command imports only the format it runs and start-up pays for nothing else.
+observations for ``export``; the assessment and its charts for ``report``) and returns text or
+bytes. ``FORMATS`` names each by module and function, so a command imports only the format it
+runs and start-up pays for nothing else.
 Adding a format is one module (or function) and one entry here; ``kpi.cli.output.emit`` writes
 what it returns.
 
@@ -68,6 +69,10 @@ FORMATS: dict[str, dict[str, Format]] = {
         "json": _machines("gate_json", "render", note_messages=True),
         "github": _machines("gate_github", "render"),
         "junit": _machines("gate_junit", "render"),
+    },
+    "report": {
+        "markdown": _people("report_markdown", "report_markdown"),
+        "html": _people("report_html", "report_html"),
     },
     "export": {
         "csv": _machines("export", "render_csv"),

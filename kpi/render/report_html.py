@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from html import escape
 
 from kpi.i18n import _, language
-from kpi.model import Project
 from kpi.progress import ProjectAssessment, Status, TargetAssessment
 from kpi.render import human
 from kpi.render.report_markdown import (
@@ -121,7 +120,7 @@ def _table(
     return [*lines, "</tbody>", "</table>"]
 
 
-def report_html(project: Project, report: ProjectAssessment, charts: Mapping[str, str]) -> str:
+def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
     """The whole report as one HTML document. ``charts`` maps a target id to its SVG chart (a
     standalone SVG document, as ``kpi.render.chart.target_charts`` gives); a target without one
     gets a line saying why."""
@@ -180,12 +179,13 @@ def report_html(project: Project, report: ProjectAssessment, charts: Mapping[str
     for a in report.targets:
         chart = charts.get(a.target.id)
         svg = inline_svg(chart, f"{a.target.id}-") if chart is not None else None
-        lines += _section(project, a, as_of, svg)
+        lines += _section(report, a, svg)
     lines += ["</main>", "</body>", "</html>"]
     return "\n".join(lines) + "\n"
 
 
-def _section(project: Project, a: TargetAssessment, as_of: int, svg: str | None) -> list[str]:
+def _section(report: ProjectAssessment, a: TargetAssessment, svg: str | None) -> list[str]:
+    as_of = report.as_of
     indicator = human.name_of(a.indicator) or a.indicator_id
     lines = [
         f'<section class="target" id="{_anchor(a)}">',
@@ -226,7 +226,7 @@ def _section(project: Project, a: TargetAssessment, as_of: int, svg: str | None)
             + "</p>"
         )
     lines.append("<h3>" + escape(_("Observations")) + "</h3>")
-    observations = observation_rows(project, a.indicator_id, as_of)
+    observations = observation_rows(report, a.indicator_id)
     if observations:
         rows = []
         for o in observations:

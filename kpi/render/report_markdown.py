@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from kpi.i18n import _
-from kpi.model import LevelTarget, Observation, Project, RateTarget
+from kpi.model import LevelTarget, Observation, RateTarget
 from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
 from kpi.render import human
 
@@ -153,23 +153,20 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def observation_rows(project: Project, indicator_id: str, as_of: int) -> list[ObservationRow]:
-    """The indicator's observations up to ``as_of`` (forecasts included, marked), oldest first."""
-    rows = []
-    for o in project.observations[indicator_id]:
-        if o.year > as_of:
-            continue
-        rows.append(
-            ObservationRow(
-                year=str(o.year),
-                value=human.number(o.value, 4),
-                flags=human.marks(o),
-                source=o.source,
-                url=safe_url(o.url),
-                note=_revised(o),
-            )
+def observation_rows(report: ProjectAssessment, indicator_id: str) -> list[ObservationRow]:
+    """The indicator's observations up to ``report.as_of`` (forecasts included, marked), oldest
+    first."""
+    return [
+        ObservationRow(
+            year=str(o.year),
+            value=human.number(o.value, 4),
+            flags=human.marks(o),
+            source=o.source,
+            url=safe_url(o.url),
+            note=_revised(o),
         )
-    return rows
+        for o in report.indicators[indicator_id].observations
+    ]
 
 
 def _revised(observation: Observation) -> str:
@@ -228,9 +225,7 @@ def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
     return [_row(headings), _row(["---"] * len(headings)), *(_row(r) for r in rows)]
 
 
-def report_markdown(
-    project: Project, report: ProjectAssessment, charts: Mapping[str, str] | None
-) -> str:
+def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None = None) -> str:
     """The whole report as Markdown. ``charts`` maps a target id to the relative path of its
     SVG chart; ``None`` means charts were not written (Markdown on stdout), which the report
     says where each chart would be."""
@@ -271,13 +266,14 @@ def report_markdown(
         )
     lines += ["", f"_{_text(human.legend())}_", ""]
     for a in report.targets:
-        lines += _section(project, a, as_of, charts)
+        lines += _section(report, a, charts)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _section(
-    project: Project, a: TargetAssessment, as_of: int, charts: Mapping[str, str] | None
+    report: ProjectAssessment, a: TargetAssessment, charts: Mapping[str, str] | None
 ) -> list[str]:
+    as_of = report.as_of
     indicator = human.name_of(a.indicator) or a.indicator_id
     lines = [
         f"## {_text(target_title(a))}",
@@ -309,7 +305,7 @@ def _section(
     else:
         lines.append(_("No chart: no observation up to {year}.").format(year=as_of))
     lines += ["", "### " + _("Observations"), ""]
-    observations = observation_rows(project, a.indicator_id, as_of)
+    observations = observation_rows(report, a.indicator_id)
     if observations:
         rows = []
         for o in observations:
