@@ -533,7 +533,7 @@ def test_github_step_summary_gets_a_markdown_table(tmp_path: Path) -> None:
     result = invoke(root, "--format", "github", env=env)
     assert result.exit_code == 1
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("earlier step\n### kpi check failed: City \\| &lt;b&gt;, as of 2026")
+    assert text.startswith("earlier step\n### kpi check failed: City \\| \\<b\\>, as of 2026")
     rows = [line for line in text.splitlines() if line.startswith("|")]
     assert rows[0].startswith("|  | Target | Indicator | Status |")
     assert set(rows[1].replace(" ", "")) <= set("|-")

@@ -137,3 +137,20 @@ def test_rendering_leaves_the_language_in_use_unchanged(project: Project) -> Non
     with speaking("vi"):
         rendered(project, "check", "junit", "vi")
         assert language() == "vi"
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("[click](https://evil.example)", "\\[click\\](https://evil.example)"),
+        ("![x](y.png)", "!\\[x\\](y.png)"),
+        ("<img src=x onerror=alert(1)>", "\\<img src=x onerror=alert(1)\\>"),
+        ("a | b\n# heading", "a \\| b \\# heading"),
+        ("`code` *em* _em_ ~~del~~ &lt;", "\\`code\\` \\*em\\* \\_em\\_ \\~\\~del\\~\\~ \\&lt;"),
+        ("Hải Phòng 2030", "Hải Phòng 2030"),
+    ],
+)
+def test_the_one_markdown_escaper_makes_data_text_inert(text: str, escaped: str) -> None:
+    from kpi.render.markdown import escape
+
+    assert escape(text) == escaped

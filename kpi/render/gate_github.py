@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from kpi.errors import Problem
 from kpi.gate import GateResult, Level, Verdict
 from kpi.i18n import N_, _
-from kpi.render import human
+from kpi.render import human, markdown
 from kpi.render.gate_text import summary_line, verdict_message
 
 _COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
@@ -87,13 +87,8 @@ def problem_annotations(
     return "".join(line + "\n" for line in lines)
 
 
-def _cell(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+_cell = markdown.escape
+_row = markdown.row
 
 
 def step_summary(result: GateResult) -> str:

@@ -1,61 +1,77 @@
-"""``kpi status --format markdown``: GitHub-flavoured tables for a pull request or a wiki."""
+"""``kpi status --format markdown``: GitHub-flavoured tables for a pull request or a wiki; and
+the one Markdown escaper every Markdown output uses (``escape``, ``row``)."""
 
 from __future__ import annotations
+
+import re
 
 from kpi.i18n import _
 from kpi.progress import ProjectAssessment
 from kpi.render import human
 
+# Every character that can start Markdown or HTML syntax in a line of text or a table cell.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&~])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+
+def escape(text: str) -> str:
+    """``text`` as inert Markdown on one line: every character that could start a link, an
+    image, emphasis, code, a heading, raw HTML or a table cell is backslash-escaped."""
+    return _SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+def row(cells: list[str]) -> str:
+    """A table row of cells that are already Markdown (escape text with ``escape`` first)."""
+    return "| " + " | ".join(cells) + " |"
 
 
 def status_markdown(report: ProjectAssessment) -> str:
     """The status of every target (and monitored indicator) as Markdown text, values marked
     as in every format for people (``human.marks``) and the marks explained below."""
-    lines = [f"## {_cell(human.project_title(report))}", ""]
+    lines = [f"## {escape(human.project_title(report))}", ""]
     headings = [
         _("Target"), _("Latest"), _("Goal"), _("Gap"), _("Needs"), _("Trend"), _("Projected"),
         _("Status"),
     ]  # fmt: skip
-    lines += [_row(headings), _row(["---"] * len(headings))]
+    lines += [row([escape(h) for h in headings]), row(["---"] * len(headings))]
     for a in report.targets:
         lines.append(
-            _row(
+            row(
                 [
                     f"`{a.target.id}`",
-                    human.latest_text(a.latest, report.as_of),
-                    human.goal_text(a.target, a.indicator.unit),
-                    human.number(a.gap),
-                    human.needs_text(a),
-                    human.assessment_trend(a),
-                    human.projected_text(a),
-                    f"**{human.status_label(a.status)}**",
+                    *map(
+                        escape,
+                        [
+                            human.latest_text(a.latest, report.as_of),
+                            human.goal_text(a.target, a.indicator.unit),
+                            human.number(a.gap),
+                            human.needs_text(a),
+                            human.assessment_trend(a),
+                            human.projected_text(a),
+                        ],
+                    ),
+                    f"**{escape(human.status_label(a.status))}**",
                 ]
             )
         )
-    notes = [f"- `{a.target.id}`: {n.message}" for a in report.targets for n in a.notes]
+    notes = [f"- `{a.target.id}`: {escape(n.message)}" for a in report.targets for n in a.notes]
     if notes:
-        lines += ["", _("Notes:"), "", *notes]
+        lines += ["", escape(_("Notes:")), "", *notes]
     if report.monitored:
-        lines += ["", "### " + _("Monitored (no target)"), ""]
+        lines += ["", "### " + escape(_("Monitored (no target)")), ""]
         headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
-        lines += [_row(headings), _row(["---"] * 4)]
+        lines += [row([escape(h) for h in headings]), row(["---"] * 4)]
         for m in report.monitored:
             lines.append(
-                _row(
+                row(
                     [
                         f"`{m.indicator_id}`",
-                        human.latest_text(m.latest, report.as_of),
-                        m.indicator.unit,
-                        human.monitored_trend(m),
+                        escape(human.latest_text(m.latest, report.as_of)),
+                        escape(m.indicator.unit),
+                        escape(human.monitored_trend(m)),
                     ]
                 )
             )
-    lines += ["", human.legend(), "", human.summary_line([a.status for a in report.targets])]
+    summary = human.summary_line([a.status for a in report.targets])
+    lines += ["", escape(human.legend()), "", escape(summary)]
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from kpi.i18n import _
 from kpi.model import LevelTarget, Observation, RateTarget
 from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
-from kpi.render import human
+from kpi.render import human, markdown
 
 # -- texts shared by the Markdown and HTML reports -------------------------------------------
 
@@ -209,16 +209,8 @@ def statuses(report: ProjectAssessment) -> list[Status]:
 
 # -- Markdown ----------------------------------------------------------------------------------
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
-def _text(text: str) -> str:
-    """``text`` with Markdown's special characters escaped, on one line."""
-    return _SPECIAL.sub(r"\\\1", text.replace("\n", " "))
-
-
-def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+_text = markdown.escape
+_row = markdown.row
 
 
 def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
