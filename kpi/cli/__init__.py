@@ -2,8 +2,9 @@
 
 Every command is short: load, assess, render. One boundary (``common._Boundary``) chooses the
 language before parsing and turns the core's ``KpiError`` into a message on stderr and exit code
-2. Each module registers its commands on the shared ``app``; heavy modules (Rich rendering,
-charts) are imported inside the commands.
+2, a bug into exit code 70, Ctrl-C into 130 and a closed pipe into 141; ``main`` flushes stdout
+itself, so that a failure there is judged the same way. Each module registers its commands on
+the shared ``app``; heavy modules (Rich rendering, charts) are imported inside the commands.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from kpi.cli import core as _core
 from kpi.cli import exchange as _exchange
 from kpi.cli import gate as _gate
 from kpi.cli import report as _report
-from kpi.cli.common import app
+from kpi.cli.common import app, begin_run, failure_exit_code, finish_output
 from kpi.cli.streams import configure_streams
 
 __all__ = ["app", "main"]
 _COMMAND_MODULES = (_core, _gate, _exchange, _report)
-_GLOBAL_OPTIONS_WITH_VALUE = ("--project", "--lang")
+_GLOBAL_OPTIONS_WITH_VALUE = ("--project", "--lang")  # --debug takes none
 _COMPLETION_OPTIONS = ("--install-completion", "--show-completion")
 
 
@@ -65,12 +66,26 @@ def app_for(argv: Sequence[str]) -> typer.Typer:
 
 def main() -> None:
     """Entry point of the ``kpi`` console script: make the standard streams safe for any text
-    (``streams.configure_streams``), then run the command (in the language ``app`` chooses
-    before it parses the command line)."""
+    (``streams.configure_streams``), run the command (in the language ``app`` chooses before it
+    parses the command line), flush stdout and exit.
+
+    Always ends with ``SystemExit``: the command's exit code (0, 1 from ``check``, 2 for a user
+    error), else 70 for a bug, 130 for Ctrl-C, 141 when the reader of stdout closed the pipe and
+    2 when stdout cannot be written (``common.failure_exit_code``), also when that happens
+    outside a command or only when stdout is flushed here (``common.finish_output``)."""
     configure_streams()
     # Pydantic plugins observe validation in long-running services; scanning every installed
     # package for them costs a command-line tool more than it gives (set the variable to
     # override).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.disable()  # a short-lived process: collecting cycles costs time and frees nothing useful
-    app_for(sys.argv[1:])()
+    argv = sys.argv[1:]
+    begin_run(argv, os.environ)
+    code: int | str | None = 0
+    try:
+        app_for(argv)()
+    except SystemExit as stop:
+        code = stop.code
+    except (KeyboardInterrupt, Exception) as error:  # outside the commands' own boundary
+        code = failure_exit_code(error)
+    sys.exit(finish_output(code))
