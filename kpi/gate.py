@@ -12,15 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from kpi.model import TARGETS_FILE, AssessmentSettings, LevelTarget, Origin
-from kpi.progress import (
-    LevelDetails,
-    ProjectAssessment,
-    RateDetails,
-    Status,
-    TargetAssessment,
-    finite,
-)
+from kpi.model import TARGETS_FILE, AssessmentSettings, Origin
+from kpi.progress import ProjectAssessment, Status, TargetAssessment, finite
 
 FAIL_ON_CHOICES = (Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
 
@@ -143,33 +136,20 @@ def _slope_unit(unit: str) -> str:
 def _figures(
     assessment: TargetAssessment, threshold: float | None
 ) -> tuple[str, Figures, Figures, str]:
-    """Comparator, expected and actual figures, and the unit of their pace."""
-    target, details = assessment.target, assessment.details
-    ratio = finite(assessment.progress_ratio)
-    if isinstance(target, LevelTarget):
-        latest = assessment.latest
-        needed: float | None = None
-        observed: float | None = None
-        unit = "%/yr"
-        if isinstance(details, LevelDetails) and details.uses_slopes:
-            needed, observed = details.needed_slope, details.observed_slope
-            unit = _slope_unit(assessment.indicator.unit)
-        elif isinstance(details, LevelDetails):
-            needed, observed = details.needed_growth_pct, assessment.observed_growth_pct
-        expected = Figures(target.value, target.year, finite(needed), threshold)
-        actual = Figures(
-            latest.value if latest else None,
-            latest.year if latest else None,
-            finite(observed),
-            ratio,
-        )
-        return target.comparator, expected, actual, unit
-    observed_years = details.observed if isinstance(details, RateDetails) else ()
-    last = observed_years[-1].year if observed_years else None
-    mean = finite(assessment.observed_growth_pct)
-    required = finite(assessment.required_growth_pct) if observed_years else None
-    expected = Figures(target.low, target.end, required, threshold)
-    return ">=", expected, Figures(mean, last, mean, ratio), "%/yr"
+    """Comparator, expected and actual figures, and the unit of their pace: the kind gives the
+    goal and the figures (``TargetKind.gate_figures``), the gate adds the progress ratios."""
+    figures = assessment.kind.gate_figures(assessment)
+    unit = _slope_unit(assessment.indicator.unit) if figures.pace_is_slope else "%/yr"
+    expected = Figures(
+        figures.expected_value, figures.expected_year, figures.expected_pace, threshold
+    )
+    actual = Figures(
+        figures.actual_value,
+        figures.actual_year,
+        figures.actual_pace,
+        finite(assessment.progress_ratio),
+    )
+    return figures.comparator, expected, actual, unit
 
 
 def evaluate(

@@ -1,4 +1,19 @@
-"""The arithmetic of progress (``docs/methodology.md``): pure functions, no I/O, no printing.
+"""The assessment: what every kind of target shares (``docs/methodology.md``). Pure functions,
+no I/O, no printing.
+
+Where this sits: the files (``kpi.store`` reads ``targets.toml`` and ``observations/``) give the
+model (``kpi.model``: indicators, targets, observations, a ``Project``); the assessment
+(``kpi.progress`` and ``kpi.kinds``) turns a project into a ``ProjectAssessment``; the renderers
+(``kpi.render``) turn that into tables, JSON, reports and charts; the command line (``kpi.cli``)
+chooses what to read and render.
+
+This module holds what is shared: the statuses, the assessment's objects (``TargetAssessment``
+with its ``LevelDetails`` or ``RateDetails``, ``MonitoredSummary``, ``ProjectAssessment``), the
+small helpers (comparators, growth, progress ratio, trend base, freshness notes) and
+``assess_project``/``assess_target``/``summarise_monitored``, which hand each indicator to its
+kind (``kpi.kinds.kind_of``). Each kind's own arithmetic lives in its module:
+``kpi.kinds.level`` (``assess_level``) and ``kpi.kinds.rate`` (``assess_rate``,
+``average_rate``, ``required_rate``); those names are importable from here too.
 
 Percentages are in percent (``2.5`` means 2.5 %). Ratios may be ``math.inf`` or ``-math.inf``;
 serialisers turn those into ``null`` with a note. ``None`` always means "not defined here".
@@ -95,12 +110,13 @@ class RateDetails:
     period_years: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TargetAssessment:
     """Where one target stands as of a year. See ``docs/methodology.md`` for each figure.
 
     ``gap`` is in the indicator's unit (level) or percentage points (rate), positive while short;
-    ``required_pace`` in units a year; ``*_pct`` in percent a year.
+    ``required_pace`` in units a year; ``*_pct`` in percent a year. Built with keywords only
+    (by the kinds); ``kind`` says which kind of target it is.
     """
 
     indicator_id: str
@@ -119,8 +135,13 @@ class TargetAssessment:
     notes: tuple[Note, ...]
     details: LevelDetails | RateDetails | None
 
+    @property
+    def kind(self) -> TargetKind:
+        """The kind of this target (``kpi.kinds``): ask it rather than test the target's type."""
+        return kind_of(self.indicator)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MonitoredSummary:
     """An indicator without targets: its latest value and observed trend.
 
@@ -134,6 +155,11 @@ class MonitoredSummary:
     observed_growth_pct: float | None
     trend_from: int | None
     notes: tuple[Note, ...]
+
+    @property
+    def kind(self) -> TargetKind:
+        """The kind of the indicator (``kpi.kinds``)."""
+        return kind_of(self.indicator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +293,9 @@ def path_between(start: PathPoint, end: PathPoint, compound: bool) -> tuple[Path
     return tuple(points)
 
 
-def _freshness_notes(latest: Observation, as_of: int) -> list[Note]:
+def freshness_notes(latest: Observation, as_of: int) -> list[Note]:
+    """The notes on the latest observation used: ``stale`` when it is more than
+    ``STALE_AFTER_YEARS`` before ``as_of``, ``estimated`` or ``provisional`` by its status."""
     notes = []
     if as_of - latest.year > STALE_AFTER_YEARS:
         notes.append(
@@ -300,203 +328,6 @@ def trend_base(
     return None, [*notes, Note("no_trend_base", {"first": floor, "last": last})]
 
 
-# -- level targets -------------------------------------------------------------------------
-
-
-def assess_level(
-    indicator_id: str,
-    indicator: LevelIndicator,
-    target: LevelTarget,
-    observations: Sequence[Observation],
-    as_of: int,
-    settings: AssessmentSettings,
-) -> TargetAssessment:
-    """Assess a level target as of ``as_of`` (``METHODOLOGY.md``, level targets, rules 1-9)."""
-    usable = usable_observations(observations, as_of)
-    planned = _planned_path(target)
-    if not usable:
-        details = LevelDetails(None, None, None, None, False, planned, (), None, None)
-        return TargetAssessment(
-            indicator_id, indicator, target, Status.NO_DATA, None, None, None, None, None,
-            None, None, None, None, (Note("no_data", {"as_of": as_of}),), details,
-        )  # fmt: skip
-    latest = usable[-1]
-    t, y, big_t, v = latest.year, latest.value, target.year, target.value
-    d = direction(target.comparator)
-    notes = _freshness_notes(latest, as_of)
-
-    gap = d * (v - y)
-    years_left = big_t - t
-    required_pace = gap / years_left if years_left > 0 else None
-    required_growth = (
-        100 * compound_growth(y, v, years_left) if years_left > 0 and y > 0 and v > 0 else None
-    )
-
-    base, base_notes = trend_base(usable, settings.trend_years)
-    notes += base_notes
-    observed_growth = observed_slope = needed_slope = needed_growth = ratio = projected = None
-    uses_slopes = target.method == "linear"
-    if base is not None:
-        t0, y0 = base.year, base.value
-        uses_slopes = uses_slopes or min(y0, y, v) <= 0
-        observed_slope = (y - y0) / (t - t0)
-        if y0 > 0 and y > 0:
-            observed_growth = 100 * compound_growth(y0, y, t - t0)
-        if big_t > t0:
-            needed_slope = (v - y0) / (big_t - t0)
-            if y0 > 0 and v > 0:
-                needed_growth = 100 * compound_growth(y0, v, big_t - t0)
-            if uses_slopes:
-                ratio = progress_ratio(d, observed_slope, needed_slope)
-            else:
-                assert observed_growth is not None and needed_growth is not None
-                ratio = progress_ratio(d, observed_growth, needed_growth)
-            if math.isnan(ratio):  # values too far apart for floating point: no verdict
-                ratio = None
-            elif math.isinf(ratio):
-                notes.append(Note("ratio_infinite"))
-        if years_left > 0:
-            if uses_slopes:
-                raw = y + observed_slope * years_left
-            else:
-                assert observed_growth is not None
-                raw = y * power(1 + observed_growth / 100, years_left)
-            projected = _clamp(raw, indicator.bounds, notes)
-
-    if satisfies(y, target.comparator, v):
-        status = Status.ACHIEVED
-    elif years_left <= 0:
-        status = Status.OFF_TRACK
-        notes.append(Note("missed", {"year": big_t}))
-    elif ratio is None:
-        status = Status.INSUFFICIENT_DATA
-    else:
-        status = status_from_ratio(ratio, settings)
-
-    required = (
-        path_between(PathPoint(t, y), PathPoint(big_t, v), target.method == "compound")
-        if years_left > 0
-        else ()
-    )
-    planned_now = next((p.value for p in planned if p.year == t), None)
-    ahead = d * (y - planned_now) if planned_now is not None else None
-    details = LevelDetails(
-        base, observed_slope, needed_slope, needed_growth, uses_slopes,
-        planned, required, planned_now, ahead,
-    )  # fmt: skip
-    return TargetAssessment(
-        indicator_id, indicator, target, status, latest, gap, years_left, required_pace,
-        required_growth, observed_growth, ratio, base.year if base else None, projected,
-        tuple(notes), details,
-    )  # fmt: skip
-
-
-def _planned_path(target: LevelTarget) -> tuple[PathPoint, ...]:
-    if target.baseline is None:
-        return ()
-    start = PathPoint(target.baseline.year, target.baseline.value)
-    return path_between(start, PathPoint(target.year, target.value), target.method == "compound")
-
-
-def _clamp(value: float, bounds: Sequence[float] | None, notes: list[Note]) -> float:
-    if bounds is None:
-        return value
-    held = min(max(value, bounds[0]), bounds[1])
-    if held != value:
-        notes.append(Note("projection_clamped", {"raw": value, "bound": held}))
-    return held
-
-
-# -- rate targets --------------------------------------------------------------------------
-
-
-def average_rate(rates: Sequence[float], method: str) -> float:
-    """Average of yearly rates in percent: compound (geometric mean of 1 + r/100) or arithmetic."""
-    if method == "arithmetic":
-        return sum(rates) / len(rates)
-    return 100 * (power(math.prod(1 + r / 100 for r in rates), 1 / len(rates)) - 1)
-
-
-def required_rate(
-    rates: Sequence[float], low: float, period_years: int, remaining: int, method: str
-) -> float:
-    """Rate a year (percent) the ``remaining`` years need so the ``period_years`` average ``low``,
-    given the ``rates`` observed so far (``remaining`` > 0)."""
-    if method == "arithmetic":
-        return (period_years * low - sum(rates)) / remaining
-    achieved = math.prod(1 + r / 100 for r in rates)
-    return 100 * (power(power(1 + low / 100, period_years) / achieved, 1 / remaining) - 1)
-
-
-def assess_rate(
-    indicator_id: str,
-    indicator: RateIndicator,
-    target: RateTarget,
-    observations: Sequence[Observation],
-    as_of: int,
-    settings: AssessmentSettings,
-) -> TargetAssessment:
-    """Assess a rate target as of ``as_of`` (``METHODOLOGY.md``, rate targets, rules 1-6)."""
-    usable = usable_observations(observations, as_of)
-    latest = usable[-1] if usable else None
-    in_period = tuple(o for o in usable if target.start <= o.year <= target.end)
-    if not in_period:
-        period = target.end - target.start + 1
-        note = (
-            Note("not_started", {"start": target.start, "as_of": as_of})
-            if as_of < target.start
-            else Note(
-                "no_data_in_period", {"start": target.start, "end": target.end, "as_of": as_of}
-            )
-        )
-        return TargetAssessment(
-            indicator_id, indicator, target, Status.NO_DATA, latest, None, period, None,
-            target.low, None, None, None, None, (note,), RateDetails((), (), period),
-        )  # fmt: skip
-
-    rates = [o.value for o in in_period]
-    last = in_period[-1]
-    remaining = target.end - last.year
-    observed_years = {o.year for o in in_period}
-    missing = tuple(y for y in range(target.start, last.year) if y not in observed_years)
-    period = len(in_period) + remaining
-    mean = average_rate(rates, target.average)
-    gap = target.low - mean
-    notes = _freshness_notes(last, as_of)
-    notes.append(_band_note(last, target))
-    if missing:
-        notes.append(Note("missing_years", {"years": ", ".join(map(str, missing))}))
-
-    meets_low = mean >= target.low or math.isclose(mean, target.low, rel_tol=RELATIVE_TOLERANCE)
-    required: float | None = None
-    ratio: float | None = None
-    if remaining == 0:
-        status = Status.ACHIEVED if meets_low else Status.OFF_TRACK
-    else:
-        required = required_rate(rates, target.low, period, remaining, target.average)
-        if required <= 0:
-            ratio = math.inf
-            notes.append(Note("secured", {"required": required}))
-        else:
-            ratio = mean / required
-        status = Status.ON_TRACK if meets_low else status_from_ratio(ratio, settings)
-        if target.high is not None and required > target.high:
-            notes.append(Note("above_band", {"required": required, "high": target.high}))
-    return TargetAssessment(
-        indicator_id, indicator, target, status, latest, gap, remaining, None, required, mean,
-        ratio, in_period[0].year, None, tuple(notes), RateDetails(in_period, missing, period),
-    )  # fmt: skip
-
-
-def _band_note(observation: Observation, target: RateTarget) -> Note:
-    params = {"year": observation.year, "value": observation.value}
-    if observation.value < target.low:
-        return Note("latest_below_band", params)
-    if target.high is not None and observation.value > target.high:
-        return Note("latest_above_band", params)
-    return Note("latest_in_band", params)
-
-
 # -- monitored indicators and whole projects -----------------------------------------------
 
 
@@ -507,41 +338,44 @@ def summarise_monitored(
     as_of: int,
     settings: AssessmentSettings,
 ) -> MonitoredSummary:
-    """Latest value and trend of an indicator that has no target."""
+    """Latest value and trend of an indicator that has no target, as of ``as_of``: the trend is
+    the kind's (``TargetKind.monitored_trend``), after the latest value's freshness notes."""
     usable = usable_observations(observations, as_of)
     if not usable:
         return MonitoredSummary(
-            indicator_id, indicator, None, None, None, (Note("no_data", {"as_of": as_of}),)
+            indicator_id=indicator_id,
+            indicator=indicator,
+            latest=None,
+            observed_growth_pct=None,
+            trend_from=None,
+            notes=(Note("no_data", {"as_of": as_of}),),
         )
     latest = usable[-1]
-    notes = _freshness_notes(latest, as_of)
-    growth: float | None = None
-    trend_from: int | None = None
-    if isinstance(indicator, RateIndicator):
-        window = [o for o in usable if o.year > latest.year - settings.trend_years]
-        growth, trend_from = average_rate([o.value for o in window], "compound"), window[0].year
-    else:
-        base, base_notes = trend_base(usable, settings.trend_years)
-        notes += base_notes
-        if base is not None:
-            trend_from = base.year
-            if base.value > 0 and latest.value > 0:
-                growth = 100 * compound_growth(base.value, latest.value, latest.year - base.year)
-    return MonitoredSummary(indicator_id, indicator, latest, growth, trend_from, tuple(notes))
+    growth, trend_from, trend_notes = kind_of(indicator).monitored_trend(usable, settings)
+    return MonitoredSummary(
+        indicator_id=indicator_id,
+        indicator=indicator,
+        latest=latest,
+        observed_growth_pct=growth,
+        trend_from=trend_from,
+        notes=(*freshness_notes(latest, as_of), *trend_notes),
+    )
 
 
 def assess_target(
     project: Project, indicator_id: str, target: LevelTarget | RateTarget, as_of: int
 ) -> TargetAssessment:
-    """Assess one of ``project``'s targets (of indicator ``indicator_id``) as of ``as_of``."""
+    """Assess one of ``project``'s targets (of indicator ``indicator_id``) as of ``as_of``, by
+    the indicator's kind (``TargetKind.assess``)."""
     indicator = project.indicators[indicator_id]
-    observations = project.observations[indicator_id]
-    settings = project.definition.assessment
-    if isinstance(indicator, LevelIndicator):
-        assert isinstance(target, LevelTarget)
-        return assess_level(indicator_id, indicator, target, observations, as_of, settings)
-    assert isinstance(target, RateTarget)
-    return assess_rate(indicator_id, indicator, target, observations, as_of, settings)
+    return kind_of(indicator).assess(
+        indicator_id,
+        indicator,
+        target,
+        project.observations[indicator_id],
+        as_of,
+        project.definition.assessment,
+    )
 
 
 def assess_project(project: Project, as_of: int) -> ProjectAssessment:
@@ -564,9 +398,14 @@ def assess_project(project: Project, as_of: int) -> ProjectAssessment:
         for indicator_id in project.indicators
     }
     return ProjectAssessment(
-        project.name, as_of, tuple(targets), tuple(monitored),
-        project.definition.project.name_vi, views, project.target_origins,
-    )  # fmt: skip
+        project_name=project.name,
+        as_of=as_of,
+        targets=tuple(targets),
+        monitored=tuple(monitored),
+        project_name_vi=project.definition.project.name_vi,
+        indicators=views,
+        target_origins=project.target_origins,
+    )
 
 
 def view_indicator(project: Project, indicator_id: str, as_of: int) -> IndicatorView:
@@ -578,3 +417,12 @@ def view_indicator(project: Project, indicator_id: str, as_of: int) -> Indicator
         if o.year <= as_of
     )
     return IndicatorView(indicator_id, project.indicators[indicator_id], seen)
+
+
+# The kinds build on the shared pieces above, so they are imported last (``kpi.kinds`` loads
+# this module first when it is imported first). Their arithmetic is re-exported from here.
+from kpi.kinds import TargetKind, kind_of  # noqa: E402
+from kpi.kinds.level import assess_level as assess_level  # noqa: E402
+from kpi.kinds.rate import assess_rate as assess_rate  # noqa: E402
+from kpi.kinds.rate import average_rate as average_rate  # noqa: E402
+from kpi.kinds.rate import required_rate as required_rate  # noqa: E402

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from kpi.errors import KpiError, Problem, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number
+from kpi.kinds import kind_of
 from kpi.locate import KeyPath, LineIndex, dotted_key
 from kpi.model import (
     OBSERVATIONS_DIR,
@@ -253,7 +254,7 @@ def _read_observation_file(
         observations = ()
         numbered = _valid_items(data)
     bounds = indicator.bounds if indicator is not None else None
-    is_rate = isinstance(indicator, RateIndicator)
+    is_rate = indicator is not None and kind_of(indicator).values_are_rates
     findings = check_observations(numbered, bounds, is_rate)
     problems += [document.problem(key, message) for key, message in findings]
     lines = {int(year): line for year, line in _key_lines(_YEAR_LINE, document.text).items()}

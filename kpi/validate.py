@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from kpi.i18n import _, format_number
+from kpi.kinds import kind_of
 from kpi.locate import KeyPath
 from kpi.model import (
     LevelIndicator,
@@ -34,9 +35,11 @@ def _outside_message(value: float, bounds: Sequence[float] | None) -> str:
 
 
 def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
-    """Yield unique-id and bounds problems of ``targets.toml`` (paths start at the file's root)."""
+    """Yield unique-id and bounds problems of ``targets.toml`` (paths start at the file's root):
+    the bounds must hold the values each kind names (``TargetKind.bounded_values``)."""
     seen: dict[str, str] = {}
     for indicator_id, indicator in targets.indicators.items():
+        kind = kind_of(indicator)
         defined: tuple[LevelTarget | RateTarget, ...] = indicator.targets
         for index, target in enumerate(defined):
             path: KeyPath = ("indicators", indicator_id, "targets", index)
@@ -49,14 +52,9 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
                     ).format(id=repr(target.id), indicator=repr(seen[target.id])),
                 )
             seen.setdefault(target.id, indicator_id)
-            if not isinstance(indicator, LevelIndicator):
-                continue
-            level = indicator.targets[index]
-            if _outside(level.value, indicator.bounds):
-                yield (*path, "value"), _outside_message(level.value, indicator.bounds)
-            if level.baseline is not None and _outside(level.baseline.value, indicator.bounds):
-                message = _outside_message(level.baseline.value, indicator.bounds)
-                yield (*path, "baseline", "value"), message
+            for key, value in kind.bounded_values(target):
+                if _outside(value, indicator.bounds):
+                    yield (*path, *key), _outside_message(value, indicator.bounds)
 
 
 def check_observations(
@@ -86,7 +84,7 @@ def observation_problems(
 ) -> list[str]:
     """Why ``observation`` cannot be recorded for ``indicator`` (outside its bounds, a rate at or
     below -100), one message each; empty when it can. ``record`` and ``import`` share it."""
-    is_rate = isinstance(indicator, RateIndicator)
+    is_rate = kind_of(indicator).values_are_rates
     return [
         message
         for _key, message in check_observations([(0, observation)], indicator.bounds, is_rate)

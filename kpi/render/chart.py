@@ -12,15 +12,17 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpi.errors import fail
-from kpi.i18n import _, format_number
-from kpi.model import LevelTarget, Observation, RateTarget
-from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, TargetAssessment
+from kpi.i18n import N_, _, format_number
+from kpi.kinds.level import LEVEL
+from kpi.kinds.rate import RATE
+from kpi.model import Observation
+from kpi.progress import ProjectAssessment, TargetAssessment
 from kpi.render import human
 from kpi.render.report_markdown import unit_text
 
@@ -125,10 +127,7 @@ def _draw(
     _draw_observed(axes, observations)  # first, so that it leads the legend
     for index, assessment in enumerate(assessments):
         target_colour, required_colour = TARGET_PALETTES[index % len(TARGET_PALETTES)]
-        if isinstance(assessment.target, LevelTarget):
-            _draw_level_target(axes, assessment, assessment.target, target_colour, required_colour)
-        else:
-            _draw_rate_target(axes, assessment, assessment.target, target_colour, required_colour)
+        _DRAW_TARGET[assessment.kind.name](axes, assessment, target_colour, required_colour)
 
     name = human.name_of(indicator) or indicator_id
     figure.suptitle(
@@ -141,10 +140,7 @@ def _draw(
     )
     axes.set_title(human.project_title(report), loc="left", color="#444444")
     axes.set_xlabel(_("Year"))
-    if indicator.kind == "rate":
-        axes.set_ylabel(_("Rate ({unit})").format(unit=unit_text(indicator.unit)))
-    else:
-        axes.set_ylabel(_("Value ({unit})").format(unit=unit_text(indicator.unit)))
+    axes.set_ylabel(_(_AXIS_LABEL[indicator.kind]).format(unit=unit_text(indicator.unit)))
     axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_number(y, 2)))
@@ -222,14 +218,11 @@ def _draw_observed(axes: Axes, observations: Sequence[Observation]) -> None:
 
 
 def _draw_level_target(
-    axes: Axes,
-    assessment: TargetAssessment,
-    target: LevelTarget,
-    target_colour: str,
-    required_colour: str,
+    axes: Axes, assessment: TargetAssessment, target_colour: str, required_colour: str
 ) -> None:
-    details = assessment.details
-    if isinstance(details, LevelDetails):
+    target = LEVEL.target_of(assessment.target)
+    details = LEVEL.details_of(assessment.details)
+    if details is not None:
         if details.planned_path:
             start = details.planned_path[0]
             axes.plot(
@@ -273,12 +266,9 @@ def _draw_level_target(
 
 
 def _draw_rate_target(
-    axes: Axes,
-    assessment: TargetAssessment,
-    target: RateTarget,
-    target_colour: str,
-    required_colour: str,
+    axes: Axes, assessment: TargetAssessment, target_colour: str, required_colour: str
 ) -> None:
+    target = RATE.target_of(assessment.target)
     unit = unit_text(assessment.indicator.unit)
     label = _("Target {goal}: {status}").format(
         goal=human.goal_text(target, assessment.indicator.unit),
@@ -298,8 +288,8 @@ def _draw_rate_target(
         )  # fmt: skip
     axes.plot([left, right], [target.low] * 2, color=target_colour, linewidth=0.9, zorder=2)
 
-    details = assessment.details
-    observed = details.observed if isinstance(details, RateDetails) else ()
+    details = RATE.details_of(assessment.details)
+    observed = details.observed if details is not None else ()
     if observed and assessment.observed_growth_pct is not None:
         first, last = observed[0].year, observed[-1].year
         axes.plot(
@@ -328,14 +318,7 @@ def _fit_limits(
     """Whole years from the first shown to the last target year, with half a year of margin."""
     years = [o.year for o in observations]
     for assessment in assessments:
-        target = assessment.target
-        if isinstance(target, LevelTarget):
-            years.append(target.year)
-            details = assessment.details
-            if isinstance(details, LevelDetails) and details.planned_path:
-                years.append(details.planned_path[0].year)
-        else:
-            years += [target.start, target.end]
+        years += assessment.kind.years(assessment.target)  # a planned path starts at a baseline
     if years:
         axes.set_xlim(min(years) - 0.7, max(years) + 0.7)
     bottom, top = axes.get_ylim()
@@ -346,14 +329,31 @@ def _fit_limits(
 def _fill_open_bands(axes: Axes, assessments: Sequence[TargetAssessment]) -> None:
     bottom, top = axes.get_ylim()
     for index, assessment in enumerate(assessments):
-        target = assessment.target
-        if isinstance(target, RateTarget) and target.high is None and target.low < top:
-            colour = TARGET_PALETTES[index % len(TARGET_PALETTES)][0]
-            axes.fill_between(
-                [target.start - 0.5, target.end + 0.5], target.low, top, color=colour,
-                alpha=0.08, linewidth=0, zorder=1,
-            )  # fmt: skip
+        fill = _FILL_OPEN_BAND.get(assessment.kind.name)
+        if fill is not None:
+            fill(axes, assessment, TARGET_PALETTES[index % len(TARGET_PALETTES)][0], top)
     axes.set_ylim(bottom, top)
+
+
+def _fill_open_rate_band(axes: Axes, assessment: TargetAssessment, colour: str, top: float) -> None:
+    """A band without ``high``, filled from ``low`` up to ``top`` (the top of the axes)."""
+    target = RATE.target_of(assessment.target)
+    if target.high is None and target.low < top:
+        axes.fill_between(
+            [target.start - 0.5, target.end + 0.5], target.low, top, color=colour,
+            alpha=0.08, linewidth=0, zorder=1,
+        )  # fmt: skip
+
+
+# The chart's pieces of each kind, by ``TargetKind.name``: a new kind adds its entries here.
+_AXIS_LABEL = {"level": N_("Value ({unit})"), "rate": N_("Rate ({unit})")}
+_DRAW_TARGET: dict[str, Callable[[Axes, TargetAssessment, str, str], None]] = {
+    "level": _draw_level_target,
+    "rate": _draw_rate_target,
+}
+_FILL_OPEN_BAND: dict[str, Callable[[Axes, TargetAssessment, str, float], None]] = {
+    "rate": _fill_open_rate_band,
+}
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -3,9 +3,10 @@ sentences (verdict messages, summary) that the machine formats carry in their me
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kpi.gate import GateResult, Level, Verdict
 from kpi.i18n import N_, _
-from kpi.model import RateTarget
 from kpi.progress import Status
 from kpi.render import human
 
@@ -88,30 +89,45 @@ def figures_text(verdict: Verdict, as_of: int | None = None) -> str:
     every mark the formats for people show (``human.marks``, ``!`` when stale); without it (the
     messages of the machine formats) it carries no ``!``."""
     a = verdict.assessment
-    actual, expected = verdict.actual, verdict.expected
-    unit = _pace_unit(verdict)
     goal = _("goal {goal}").format(goal=human.goal_text(a.target, a.indicator.unit))
-    parts: list[str | None]
-    if isinstance(a.target, RateTarget):
-        parts = []
-        if actual.value is not None:
-            parts.append(
-                _("average {rate} {unit} {start}–{end}").format(
-                    rate=human.number(actual.value), unit=unit, start=a.trend_from, end=actual.year
-                )
-            )
-        parts.append(goal)
-        if expected.pace is not None:
-            parts.append(
-                _("needs {rate} {unit} from now on").format(
-                    rate=human.number(expected.pace), unit=unit
-                )
-            )
-    else:
-        latest = _("latest {latest}").format(latest=human.latest_text(a.latest, as_of))
-        parts = [latest, goal, _trend_text(verdict)]
+    parts = _FIGURE_PARTS[a.kind.name](verdict, goal, as_of)
     parts.append(_ratio_text(verdict))
     return ", ".join(part for part in parts if part is not None)
+
+
+def _level_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | None]:
+    """Latest value, goal, trend observed against the trend needed."""
+    latest = _("latest {latest}").format(latest=human.latest_text(verdict.assessment.latest, as_of))
+    return [latest, goal, _trend_text(verdict)]
+
+
+def _rate_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | None]:
+    """Average so far over the period, goal, rate needed from now on."""
+    actual, expected = verdict.actual, verdict.expected
+    unit = _pace_unit(verdict)
+    parts: list[str | None] = []
+    if actual.value is not None:
+        parts.append(
+            _("average {rate} {unit} {start}–{end}").format(
+                rate=human.number(actual.value),
+                unit=unit,
+                start=verdict.assessment.trend_from,
+                end=actual.year,
+            )
+        )
+    parts.append(goal)
+    if expected.pace is not None:
+        parts.append(
+            _("needs {rate} {unit} from now on").format(rate=human.number(expected.pace), unit=unit)
+        )
+    return parts
+
+
+# The figures' words of each kind, by ``TargetKind.name``: a new kind adds its entry here.
+_FIGURE_PARTS: dict[str, Callable[[Verdict, str, int | None], list[str | None]]] = {
+    "level": _level_parts,
+    "rate": _rate_parts,
+}
 
 
 def verdict_message(verdict: Verdict, fail_on: Status, separator: str = "; ") -> str:

@@ -9,17 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from kpi.kinds import kind_of_target
 from kpi.model import LevelTarget, Observation, RateTarget
 from kpi.notes import Note
-from kpi.progress import (
-    LevelDetails,
-    MonitoredSummary,
-    PathPoint,
-    ProjectAssessment,
-    RateDetails,
-    TargetAssessment,
-    finite,
-)
+from kpi.progress import MonitoredSummary, ProjectAssessment, TargetAssessment, finite
 
 
 def latest_dict(observation: Observation | None) -> dict[str, Any] | None:
@@ -42,10 +35,9 @@ def observation_dict(observation: Observation) -> dict[str, Any]:
 
 
 def target_dict(target: LevelTarget | RateTarget) -> dict[str, Any]:
-    """The ``target`` object: comparator/value/year, or low/high/start/end for a rate."""
-    if isinstance(target, LevelTarget):
-        return {"comparator": target.comparator, "value": target.value, "year": target.year}
-    return {"low": target.low, "high": target.high, "start": target.start, "end": target.end}
+    """The ``target`` object: comparator/value/year, or low/high/start/end for a rate (the
+    kind's ``TargetKind.target_dict``)."""
+    return kind_of_target(target).target_dict(target)
 
 
 def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, str]]:
@@ -65,7 +57,7 @@ def assessment_dict(assessment: TargetAssessment, notes_lang: str | None = None)
         "name": assessment.indicator.name,
         "unit": assessment.indicator.unit,
         "kind": assessment.indicator.kind,
-        "target": target_dict(assessment.target),
+        "target": assessment.kind.target_dict(assessment.target),
         "latest": latest_dict(assessment.latest),
         "status": assessment.status.value,
         "gap": finite(assessment.gap),
@@ -104,33 +96,10 @@ def status_document(report: ProjectAssessment, notes_lang: str | None = None) ->
     }
 
 
-def _path(points: tuple[PathPoint, ...]) -> list[dict[str, Any]]:
-    return [{"year": point.year, "value": point.value} for point in points]
-
-
 def details_dict(assessment: TargetAssessment) -> dict[str, Any]:
-    """The intermediate figures behind an assessment, for ``kpi show --format json``."""
-    details = assessment.details
-    if isinstance(details, LevelDetails):
-        base = details.base
-        return {
-            "base": {"year": base.year, "value": base.value} if base else None,
-            "observed_slope": finite(details.observed_slope),
-            "needed_slope": finite(details.needed_slope),
-            "needed_growth_pct": finite(details.needed_growth_pct),
-            "uses_slopes": details.uses_slopes,
-            "planned_now": finite(details.planned_now),
-            "ahead_of_plan": finite(details.ahead_of_plan),
-            "planned_path": _path(details.planned_path),
-            "required_path": _path(details.required_path),
-        }
-    if isinstance(details, RateDetails):
-        return {
-            "observed_years": [o.year for o in details.observed],
-            "missing_years": list(details.missing_years),
-            "period_years": details.period_years,
-        }
-    return {}
+    """The intermediate figures behind an assessment, for ``kpi show --format json`` (the kind's
+    ``TargetKind.details_dict``)."""
+    return assessment.kind.details_dict(assessment.details)
 
 
 def show_document(

@@ -1,0 +1,321 @@
+"""Level targets: reach a value by a year (``docs/methodology.md``, level targets).
+
+The arithmetic of a level target (``assess_level``, with its planned path and its clamped
+projection), the trend of a monitored level indicator, and the level pieces the rest of the tool
+asks ``LEVEL`` for instead of testing types. Pure: no I/O, no printing, no text for people.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from kpi.kinds import GateFigures, KeySuffix
+from kpi.model import (
+    AssessmentSettings,
+    LevelIndicator,
+    LevelTarget,
+    Observation,
+    RateIndicator,
+    RateTarget,
+)
+from kpi.notes import Note
+from kpi.progress import (
+    LevelDetails,
+    PathPoint,
+    RateDetails,
+    Status,
+    TargetAssessment,
+    compound_growth,
+    direction,
+    finite,
+    freshness_notes,
+    path_between,
+    power,
+    progress_ratio,
+    satisfies,
+    status_from_ratio,
+    trend_base,
+    usable_observations,
+)
+
+
+def assess_level(
+    indicator_id: str,
+    indicator: LevelIndicator,
+    target: LevelTarget,
+    observations: Sequence[Observation],
+    as_of: int,
+    settings: AssessmentSettings,
+) -> TargetAssessment:
+    """Assess a level target as of ``as_of`` (``METHODOLOGY.md``, level targets, rules 1-9)."""
+    usable = usable_observations(observations, as_of)
+    planned = _planned_path(target)
+    if not usable:
+        return TargetAssessment(
+            indicator_id=indicator_id,
+            indicator=indicator,
+            target=target,
+            status=Status.NO_DATA,
+            latest=None,
+            gap=None,
+            years_left=None,
+            required_pace=None,
+            required_growth_pct=None,
+            observed_growth_pct=None,
+            progress_ratio=None,
+            trend_from=None,
+            projected=None,
+            notes=(Note("no_data", {"as_of": as_of}),),
+            details=LevelDetails(
+                base=None,
+                observed_slope=None,
+                needed_slope=None,
+                needed_growth_pct=None,
+                uses_slopes=False,
+                planned_path=planned,
+                required_path=(),
+                planned_now=None,
+                ahead_of_plan=None,
+            ),
+        )
+    latest = usable[-1]
+    t, y, big_t, v = latest.year, latest.value, target.year, target.value
+    d = direction(target.comparator)
+    notes = freshness_notes(latest, as_of)
+
+    gap = d * (v - y)
+    years_left = big_t - t
+    required_pace = gap / years_left if years_left > 0 else None
+    required_growth = (
+        100 * compound_growth(y, v, years_left) if years_left > 0 and y > 0 and v > 0 else None
+    )
+
+    base, base_notes = trend_base(usable, settings.trend_years)
+    notes += base_notes
+    observed_growth = observed_slope = needed_slope = needed_growth = ratio = projected = None
+    uses_slopes = target.method == "linear"
+    if base is not None:
+        t0, y0 = base.year, base.value
+        uses_slopes = uses_slopes or min(y0, y, v) <= 0
+        observed_slope = (y - y0) / (t - t0)
+        if y0 > 0 and y > 0:
+            observed_growth = 100 * compound_growth(y0, y, t - t0)
+        if big_t > t0:
+            needed_slope = (v - y0) / (big_t - t0)
+            if y0 > 0 and v > 0:
+                needed_growth = 100 * compound_growth(y0, v, big_t - t0)
+            if uses_slopes:
+                ratio = progress_ratio(d, observed_slope, needed_slope)
+            else:
+                assert observed_growth is not None and needed_growth is not None
+                ratio = progress_ratio(d, observed_growth, needed_growth)
+            if math.isnan(ratio):  # values too far apart for floating point: no verdict
+                ratio = None
+            elif math.isinf(ratio):
+                notes.append(Note("ratio_infinite"))
+        if years_left > 0:
+            if uses_slopes:
+                raw = y + observed_slope * years_left
+            else:
+                assert observed_growth is not None
+                raw = y * power(1 + observed_growth / 100, years_left)
+            projected = _clamp(raw, indicator.bounds, notes)
+
+    if satisfies(y, target.comparator, v):
+        status = Status.ACHIEVED
+    elif years_left <= 0:
+        status = Status.OFF_TRACK
+        notes.append(Note("missed", {"year": big_t}))
+    elif ratio is None:
+        status = Status.INSUFFICIENT_DATA
+    else:
+        status = status_from_ratio(ratio, settings)
+
+    required = (
+        path_between(PathPoint(t, y), PathPoint(big_t, v), target.method == "compound")
+        if years_left > 0
+        else ()
+    )
+    planned_now = next((p.value for p in planned if p.year == t), None)
+    ahead = d * (y - planned_now) if planned_now is not None else None
+    return TargetAssessment(
+        indicator_id=indicator_id,
+        indicator=indicator,
+        target=target,
+        status=status,
+        latest=latest,
+        gap=gap,
+        years_left=years_left,
+        required_pace=required_pace,
+        required_growth_pct=required_growth,
+        observed_growth_pct=observed_growth,
+        progress_ratio=ratio,
+        trend_from=base.year if base else None,
+        projected=projected,
+        notes=tuple(notes),
+        details=LevelDetails(
+            base=base,
+            observed_slope=observed_slope,
+            needed_slope=needed_slope,
+            needed_growth_pct=needed_growth,
+            uses_slopes=uses_slopes,
+            planned_path=planned,
+            required_path=required,
+            planned_now=planned_now,
+            ahead_of_plan=ahead,
+        ),
+    )
+
+
+def _planned_path(target: LevelTarget) -> tuple[PathPoint, ...]:
+    if target.baseline is None:
+        return ()
+    start = PathPoint(target.baseline.year, target.baseline.value)
+    return path_between(start, PathPoint(target.year, target.value), target.method == "compound")
+
+
+def _clamp(value: float, bounds: Sequence[float] | None, notes: list[Note]) -> float:
+    if bounds is None:
+        return value
+    held = min(max(value, bounds[0]), bounds[1])
+    if held != value:
+        notes.append(Note("projection_clamped", {"raw": value, "bound": held}))
+    return held
+
+
+def monitored_trend(
+    usable: Sequence[Observation], settings: AssessmentSettings
+) -> tuple[float | None, int | None, list[Note]]:
+    """The compound growth (percent a year) over the trend window ending at the last of
+    ``usable`` (not empty), the window's first year, and the trend base's notes."""
+    latest = usable[-1]
+    base, notes = trend_base(usable, settings.trend_years)
+    if base is None:
+        return None, None, notes
+    growth = None
+    if base.value > 0 and latest.value > 0:
+        growth = 100 * compound_growth(base.value, latest.value, latest.year - base.year)
+    return growth, base.year, notes
+
+
+def _path(points: tuple[PathPoint, ...]) -> list[dict[str, Any]]:
+    return [{"year": point.year, "value": point.value} for point in points]
+
+
+class LevelKind:
+    """The level kind (``kind = "level"``): see ``kpi.kinds.TargetKind`` for each member."""
+
+    name = "level"
+    values_are_rates = False
+
+    def indicator_of(self, indicator: LevelIndicator | RateIndicator) -> LevelIndicator:
+        """``indicator`` typed as a level indicator; ``TypeError`` for another kind's."""
+        if not isinstance(indicator, LevelIndicator):
+            raise TypeError(f"not a level indicator: {indicator.kind}")
+        return indicator
+
+    def target_of(self, target: LevelTarget | RateTarget) -> LevelTarget:
+        """``target`` typed as a level target; ``TypeError`` for another kind's."""
+        if not isinstance(target, LevelTarget):
+            raise TypeError(f"not a level target: {target.id}")
+        return target
+
+    def details_of(self, details: LevelDetails | RateDetails | None) -> LevelDetails | None:
+        """``details`` typed as a level assessment's; ``None`` when there are none."""
+        return details if isinstance(details, LevelDetails) else None
+
+    def assess(
+        self,
+        indicator_id: str,
+        indicator: LevelIndicator | RateIndicator,
+        target: LevelTarget | RateTarget,
+        observations: Sequence[Observation],
+        as_of: int,
+        settings: AssessmentSettings,
+    ) -> TargetAssessment:
+        """``assess_level``."""
+        return assess_level(
+            indicator_id,
+            self.indicator_of(indicator),
+            self.target_of(target),
+            observations,
+            as_of,
+            settings,
+        )
+
+    def monitored_trend(
+        self, usable: Sequence[Observation], settings: AssessmentSettings
+    ) -> tuple[float | None, int | None, list[Note]]:
+        """``monitored_trend``: compound growth over the trend window."""
+        return monitored_trend(usable, settings)
+
+    def bounded_values(
+        self, target: LevelTarget | RateTarget
+    ) -> tuple[tuple[KeySuffix, float], ...]:
+        """The target value, then the baseline value when there is one."""
+        level = self.target_of(target)
+        values: list[tuple[KeySuffix, float]] = [(("value",), level.value)]
+        if level.baseline is not None:
+            values.append((("baseline", "value"), level.baseline.value))
+        return tuple(values)
+
+    def years(self, target: LevelTarget | RateTarget) -> tuple[int, ...]:
+        """The target year, after the baseline year when there is one (where the planned path
+        starts)."""
+        level = self.target_of(target)
+        if level.baseline is None:
+            return (level.year,)
+        return (level.baseline.year, level.year)
+
+    def target_dict(self, target: LevelTarget | RateTarget) -> dict[str, Any]:
+        """``comparator``, ``value`` and ``year``."""
+        level = self.target_of(target)
+        return {"comparator": level.comparator, "value": level.value, "year": level.year}
+
+    def details_dict(self, details: LevelDetails | RateDetails | None) -> dict[str, Any]:
+        """The trend base, slopes, growth needed, planned and required paths."""
+        level = self.details_of(details)
+        if level is None:
+            return {}
+        base = level.base
+        return {
+            "base": {"year": base.year, "value": base.value} if base else None,
+            "observed_slope": finite(level.observed_slope),
+            "needed_slope": finite(level.needed_slope),
+            "needed_growth_pct": finite(level.needed_growth_pct),
+            "uses_slopes": level.uses_slopes,
+            "planned_now": finite(level.planned_now),
+            "ahead_of_plan": finite(level.ahead_of_plan),
+            "planned_path": _path(level.planned_path),
+            "required_path": _path(level.required_path),
+        }
+
+    def gate_figures(self, assessment: TargetAssessment) -> GateFigures:
+        """The target's comparator, value and year against the latest value and its year; the
+        paces are the slopes when the progress ratio used them, else the growth rates."""
+        target = self.target_of(assessment.target)
+        details = self.details_of(assessment.details)
+        latest = assessment.latest
+        needed: float | None = None
+        observed: float | None = None
+        slopes = details is not None and details.uses_slopes
+        if details is not None and details.uses_slopes:
+            needed, observed = details.needed_slope, details.observed_slope
+        elif details is not None:
+            needed, observed = details.needed_growth_pct, assessment.observed_growth_pct
+        return GateFigures(
+            comparator=target.comparator,
+            expected_value=target.value,
+            expected_year=target.year,
+            expected_pace=finite(needed),
+            actual_value=latest.value if latest else None,
+            actual_year=latest.year if latest else None,
+            actual_pace=finite(observed),
+            pace_is_slope=slopes,
+        )
+
+
+LEVEL = LevelKind()
+"""The level kind."""

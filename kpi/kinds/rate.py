@@ -1,0 +1,256 @@
+"""Rate targets: an average yearly rate over a period (``docs/methodology.md``, rate targets).
+
+The arithmetic of a rate target (``average_rate``, ``required_rate``, ``assess_rate``), the trend
+of a monitored rate indicator, and the rate pieces the rest of the tool asks ``RATE`` for instead
+of testing types. Rates are in percent a year. Pure: no I/O, no printing, no text for people.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from kpi.kinds import GateFigures, KeySuffix
+from kpi.model import (
+    AssessmentSettings,
+    LevelIndicator,
+    LevelTarget,
+    Observation,
+    RateIndicator,
+    RateTarget,
+)
+from kpi.notes import Note
+from kpi.progress import (
+    RELATIVE_TOLERANCE,
+    LevelDetails,
+    RateDetails,
+    Status,
+    TargetAssessment,
+    finite,
+    freshness_notes,
+    power,
+    status_from_ratio,
+    usable_observations,
+)
+
+
+def average_rate(rates: Sequence[float], method: str) -> float:
+    """Average of yearly rates in percent: compound (geometric mean of 1 + r/100) or arithmetic."""
+    if method == "arithmetic":
+        return sum(rates) / len(rates)
+    return 100 * (power(math.prod(1 + r / 100 for r in rates), 1 / len(rates)) - 1)
+
+
+def required_rate(
+    rates: Sequence[float], low: float, period_years: int, remaining: int, method: str
+) -> float:
+    """Rate a year (percent) the ``remaining`` years need so the ``period_years`` average ``low``,
+    given the ``rates`` observed so far (``remaining`` > 0)."""
+    if method == "arithmetic":
+        return (period_years * low - sum(rates)) / remaining
+    achieved = math.prod(1 + r / 100 for r in rates)
+    return 100 * (power(power(1 + low / 100, period_years) / achieved, 1 / remaining) - 1)
+
+
+def assess_rate(
+    indicator_id: str,
+    indicator: RateIndicator,
+    target: RateTarget,
+    observations: Sequence[Observation],
+    as_of: int,
+    settings: AssessmentSettings,
+) -> TargetAssessment:
+    """Assess a rate target as of ``as_of`` (``METHODOLOGY.md``, rate targets, rules 1-6)."""
+    usable = usable_observations(observations, as_of)
+    latest = usable[-1] if usable else None
+    in_period = tuple(o for o in usable if target.start <= o.year <= target.end)
+    if not in_period:
+        period = target.end - target.start + 1
+        note = (
+            Note("not_started", {"start": target.start, "as_of": as_of})
+            if as_of < target.start
+            else Note(
+                "no_data_in_period", {"start": target.start, "end": target.end, "as_of": as_of}
+            )
+        )
+        return TargetAssessment(
+            indicator_id=indicator_id,
+            indicator=indicator,
+            target=target,
+            status=Status.NO_DATA,
+            latest=latest,
+            gap=None,
+            years_left=period,
+            required_pace=None,
+            required_growth_pct=target.low,
+            observed_growth_pct=None,
+            progress_ratio=None,
+            trend_from=None,
+            projected=None,
+            notes=(note,),
+            details=RateDetails(observed=(), missing_years=(), period_years=period),
+        )
+
+    rates = [o.value for o in in_period]
+    last = in_period[-1]
+    remaining = target.end - last.year
+    observed_years = {o.year for o in in_period}
+    missing = tuple(y for y in range(target.start, last.year) if y not in observed_years)
+    period = len(in_period) + remaining
+    mean = average_rate(rates, target.average)
+    gap = target.low - mean
+    notes = freshness_notes(last, as_of)
+    notes.append(_band_note(last, target))
+    if missing:
+        notes.append(Note("missing_years", {"years": ", ".join(map(str, missing))}))
+
+    meets_low = mean >= target.low or math.isclose(mean, target.low, rel_tol=RELATIVE_TOLERANCE)
+    required: float | None = None
+    ratio: float | None = None
+    if remaining == 0:
+        status = Status.ACHIEVED if meets_low else Status.OFF_TRACK
+    else:
+        required = required_rate(rates, target.low, period, remaining, target.average)
+        if required <= 0:
+            ratio = math.inf
+            notes.append(Note("secured", {"required": required}))
+        else:
+            ratio = mean / required
+        status = Status.ON_TRACK if meets_low else status_from_ratio(ratio, settings)
+        if target.high is not None and required > target.high:
+            notes.append(Note("above_band", {"required": required, "high": target.high}))
+    return TargetAssessment(
+        indicator_id=indicator_id,
+        indicator=indicator,
+        target=target,
+        status=status,
+        latest=latest,
+        gap=gap,
+        years_left=remaining,
+        required_pace=None,
+        required_growth_pct=required,
+        observed_growth_pct=mean,
+        progress_ratio=ratio,
+        trend_from=in_period[0].year,
+        projected=None,
+        notes=tuple(notes),
+        details=RateDetails(observed=in_period, missing_years=missing, period_years=period),
+    )
+
+
+def _band_note(observation: Observation, target: RateTarget) -> Note:
+    params = {"year": observation.year, "value": observation.value}
+    if observation.value < target.low:
+        return Note("latest_below_band", params)
+    if target.high is not None and observation.value > target.high:
+        return Note("latest_above_band", params)
+    return Note("latest_in_band", params)
+
+
+def monitored_trend(
+    usable: Sequence[Observation], settings: AssessmentSettings
+) -> tuple[float | None, int | None, list[Note]]:
+    """The compound average of the rates of the last ``trend_years`` years up to the last of
+    ``usable`` (not empty), the first of those years, and no notes."""
+    latest = usable[-1]
+    window = [o for o in usable if o.year > latest.year - settings.trend_years]
+    return average_rate([o.value for o in window], "compound"), window[0].year, []
+
+
+class RateKind:
+    """The rate kind (``kind = "rate"``): see ``kpi.kinds.TargetKind`` for each member."""
+
+    name = "rate"
+    values_are_rates = True
+
+    def indicator_of(self, indicator: LevelIndicator | RateIndicator) -> RateIndicator:
+        """``indicator`` typed as a rate indicator; ``TypeError`` for another kind's."""
+        if not isinstance(indicator, RateIndicator):
+            raise TypeError(f"not a rate indicator: {indicator.kind}")
+        return indicator
+
+    def target_of(self, target: LevelTarget | RateTarget) -> RateTarget:
+        """``target`` typed as a rate target; ``TypeError`` for another kind's."""
+        if not isinstance(target, RateTarget):
+            raise TypeError(f"not a rate target: {target.id}")
+        return target
+
+    def details_of(self, details: LevelDetails | RateDetails | None) -> RateDetails | None:
+        """``details`` typed as a rate assessment's; ``None`` when there are none."""
+        return details if isinstance(details, RateDetails) else None
+
+    def assess(
+        self,
+        indicator_id: str,
+        indicator: LevelIndicator | RateIndicator,
+        target: LevelTarget | RateTarget,
+        observations: Sequence[Observation],
+        as_of: int,
+        settings: AssessmentSettings,
+    ) -> TargetAssessment:
+        """``assess_rate``."""
+        return assess_rate(
+            indicator_id,
+            self.indicator_of(indicator),
+            self.target_of(target),
+            observations,
+            as_of,
+            settings,
+        )
+
+    def monitored_trend(
+        self, usable: Sequence[Observation], settings: AssessmentSettings
+    ) -> tuple[float | None, int | None, list[Note]]:
+        """``monitored_trend``: the compound average of the window's rates."""
+        return monitored_trend(usable, settings)
+
+    def bounded_values(
+        self, target: LevelTarget | RateTarget
+    ) -> tuple[tuple[KeySuffix, float], ...]:
+        """None: a rate target's band is in percent a year, not in the indicator's bounds."""
+        self.target_of(target)
+        return ()
+
+    def years(self, target: LevelTarget | RateTarget) -> tuple[int, ...]:
+        """The period's first and last years."""
+        rate = self.target_of(target)
+        return (rate.start, rate.end)
+
+    def target_dict(self, target: LevelTarget | RateTarget) -> dict[str, Any]:
+        """``low``, ``high``, ``start`` and ``end``."""
+        rate = self.target_of(target)
+        return {"low": rate.low, "high": rate.high, "start": rate.start, "end": rate.end}
+
+    def details_dict(self, details: LevelDetails | RateDetails | None) -> dict[str, Any]:
+        """The observed and missing years of the period, and its length N."""
+        rate = self.details_of(details)
+        if rate is None:
+            return {}
+        return {
+            "observed_years": [o.year for o in rate.observed],
+            "missing_years": list(rate.missing_years),
+            "period_years": rate.period_years,
+        }
+
+    def gate_figures(self, assessment: TargetAssessment) -> GateFigures:
+        """``>=`` the band's low and the period's end against the average so far and its last
+        observed year; the paces are the rate needed from now on and the average so far."""
+        target = self.target_of(assessment.target)
+        details = self.details_of(assessment.details)
+        observed = details.observed if details is not None else ()
+        mean = finite(assessment.observed_growth_pct)
+        return GateFigures(
+            comparator=">=",
+            expected_value=target.low,
+            expected_year=target.end,
+            expected_pace=finite(assessment.required_growth_pct) if observed else None,
+            actual_value=mean,
+            actual_year=observed[-1].year if observed else None,
+            actual_pace=mean,
+            pace_is_slope=False,
+        )
+
+
+RATE = RateKind()
+"""The rate kind."""
