@@ -338,16 +338,20 @@ def test_names_that_only_begin_like_a_device_are_identifiers(name: str) -> None:
     assert is_identifier(name)
 
 
-def test_an_indicator_named_nul_is_refused_with_file_line_and_key(tmp_path: Path) -> None:
+def blank_project_with(tmp_path: Path, definitions: str) -> Path:
+    """A blank project whose ``targets.toml`` ends with ``definitions``."""
     root = tmp_path / "city"
     create_project(root, blank=True)
     targets = root / "targets.toml"
-    targets.write_text(
-        targets.read_text("utf-8")
-        + '\n[indicators.nul]\nname = "Nothing"\nkind = "level"\nunit = "%"\n',
-        encoding="utf-8",
+    targets.write_text(targets.read_text("utf-8") + definitions, encoding="utf-8")
+    return root
+
+
+def test_an_indicator_named_nul_is_refused_with_file_line_and_key(tmp_path: Path) -> None:
+    root = blank_project_with(
+        tmp_path, '\n[indicators.nul]\nname = "Nothing"\nkind = "level"\nunit = "%"\n'
     )
-    line = targets.read_text("utf-8").split("\n").index("[indicators.nul]") + 1
+    line = (root / "targets.toml").read_text("utf-8").split("\n").index("[indicators.nul]") + 1
     result = invoke("--project", str(root), "validate")
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -357,14 +361,10 @@ def test_an_indicator_named_nul_is_refused_with_file_line_and_key(tmp_path: Path
 
 
 def test_a_target_id_that_is_a_device_name_is_refused(tmp_path: Path) -> None:
-    root = tmp_path / "city"
-    create_project(root, blank=True)
-    targets = root / "targets.toml"
-    targets.write_text(
-        targets.read_text("utf-8")
-        + '\n[indicators.share]\nname = "Share"\nkind = "level"\nunit = "%"\n'
+    root = blank_project_with(
+        tmp_path,
+        '\n[indicators.share]\nname = "Share"\nkind = "level"\nunit = "%"\n'
         '\n[[indicators.share.targets]]\nid = "aux"\ncomparator = ">="\nvalue = 5\nyear = 2030\n',
-        encoding="utf-8",
     )
     project, problems = read_project(root)
     assert project is None
