@@ -1,8 +1,7 @@
 """Notes that explain an assessment: a stable ``code`` for scripts and a message for people.
 
-The message templates live here, one per code, so that every explanation the tool can give is
-in one place; each is an English message id of the catalogue (``kpi.i18n``), translated when the
-message is shown. Numbers in a message follow the language's convention (``60,6`` in Vietnamese).
+Every explanation the tool can give is here, one template per code: an English message id of the
+catalogue (``kpi.i18n``), translated when shown, numbers in its convention (``60,6`` in Vietnamese).
 """
 
 from __future__ import annotations
@@ -44,12 +43,6 @@ TEMPLATES: Mapping[str, str] = {
 }
 
 
-def _shown(value: object) -> str:
-    if isinstance(value, float):
-        return format_number(value, 4)
-    return str(value)
-
-
 @dataclass(frozen=True, slots=True)
 class Note:
     """One explanation attached to an assessment: ``code`` (stable) and its parameters."""
@@ -60,7 +53,10 @@ class Note:
     @property
     def message(self) -> str:
         """The note in the current language, e.g. ``the latest value (2024) is an estimate``."""
-        shown = {key: _shown(value) for key, value in self.params.items()}
+        shown = {
+            key: format_number(value, 4) if isinstance(value, float) else str(value)
+            for key, value in self.params.items()
+        }
         return _(TEMPLATES[self.code]).format(**shown)
 
     def message_in(self, code: str) -> str:

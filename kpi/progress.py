@@ -1,22 +1,10 @@
-"""The assessment: what every kind of target shares (``docs/methodology.md``). Pure functions,
-no I/O, no printing.
+"""The assessment's shared part (``docs/methodology.md``): the statuses, the assessment objects,
+the helpers every kind uses, and ``assess_project``, which hands each indicator to its kind.
 
-Where this sits: the files (``kpi.store`` reads ``targets.toml`` and ``observations/``) give the
-model (``kpi.model``: indicators, targets, observations, a ``Project``); the assessment
-(``kpi.progress`` and ``kpi.kinds``) turns a project into a ``ProjectAssessment``; the renderers
-(``kpi.render``) turn that into tables, JSON, reports and charts; the command line (``kpi.cli``)
-chooses what to read and render.
-
-This module holds what is shared: the statuses, the assessment's objects (``TargetAssessment``
-with its ``LevelDetails`` or ``RateDetails``, ``MonitoredSummary``, ``ProjectAssessment``), the
-small helpers (comparators, growth, progress ratio, trend base, freshness notes) and
-``assess_project``/``assess_target``/``summarise_monitored``, which hand each indicator to its
-kind (``kpi.kinds.kind_of``). Each kind's own arithmetic lives in its module:
-``kpi.kinds.level`` (``assess_level``) and ``kpi.kinds.rate`` (``assess_rate``,
-``average_rate``, ``required_rate``); those names are importable from here too.
-
-Percentages are in percent (``2.5`` means 2.5 %). Ratios may be ``math.inf`` or ``-math.inf``;
-serialisers turn those into ``null`` with a note. ``None`` always means "not defined here".
+Files (``kpi.store``) -> model (``kpi.model``) -> assessment (this module, and ``kpi.kinds`` for
+each kind's arithmetic, re-exported here) -> renderers (``kpi.render``) -> CLI (``kpi.cli``).
+Pure, no I/O. Percentages are in percent (``2.5`` means 2.5 %); ratios may be infinite
+(serialisers write ``null`` with a note); ``None`` always means "not defined here".
 """
 
 from __future__ import annotations
@@ -25,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from kpi.model import (
     AssessmentSettings,
@@ -81,83 +70,76 @@ class PathPoint:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LevelDetails:
-    """Intermediate figures of a level assessment (``None`` where not defined).
+    """Intermediate figures of a level assessment (``None`` where not defined): slopes in units
+    a year; ``needed_growth_pct`` is CAGR_r, the growth a year needed from the base;
+    ``uses_slopes`` says which pair gave the progress ratio."""
 
-    ``observed_slope``/``needed_slope`` are in units a year; ``needed_growth_pct`` is CAGR_r, the
-    growth a year needed from the base; ``uses_slopes`` says which pair gave the progress ratio.
-    """
-
-    base: Observation | None
-    observed_slope: float | None
-    needed_slope: float | None
-    needed_growth_pct: float | None
-    uses_slopes: bool
-    planned_path: tuple[PathPoint, ...]
-    required_path: tuple[PathPoint, ...]
-    planned_now: float | None
-    ahead_of_plan: float | None
+    base: Observation | None = None
+    observed_slope: float | None = None
+    needed_slope: float | None = None
+    needed_growth_pct: float | None = None
+    uses_slopes: bool = False
+    planned_path: tuple[PathPoint, ...] = ()
+    required_path: tuple[PathPoint, ...] = ()
+    planned_now: float | None = None
+    ahead_of_plan: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RateDetails:
     """Intermediate figures of a rate assessment: the observed years of the period, the years
     missing inside it before the latest, and ``period_years`` (N = observed + remaining)."""
 
-    observed: tuple[Observation, ...]
-    missing_years: tuple[int, ...]
+    observed: tuple[Observation, ...] = ()
+    missing_years: tuple[int, ...] = ()
     period_years: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TargetAssessment:
-    """Where one target stands as of a year. See ``docs/methodology.md`` for each figure.
-
-    ``gap`` is in the indicator's unit (level) or percentage points (rate), positive while short;
-    ``required_pace`` in units a year; ``*_pct`` in percent a year. Built with keywords only
-    (by the kinds); ``kind`` says which kind of target it is.
-    """
+    """Where one target stands as of a year (``docs/methodology.md``): ``gap`` in the indicator's
+    unit (level) or percentage points (rate), positive while short; ``required_pace`` in units a
+    year; ``*_pct`` in percent a year; each figure ``None`` unless the kind gives it."""
 
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
     target: LevelTarget | RateTarget
     status: Status
-    latest: Observation | None
-    gap: float | None
-    years_left: int | None
-    required_pace: float | None
-    required_growth_pct: float | None
-    observed_growth_pct: float | None
-    progress_ratio: float | None
-    trend_from: int | None
-    projected: float | None
-    notes: tuple[Note, ...]
-    details: LevelDetails | RateDetails | None
+    latest: Observation | None = None
+    gap: float | None = None
+    years_left: int | None = None
+    required_pace: float | None = None
+    required_growth_pct: float | None = None
+    observed_growth_pct: float | None = None
+    progress_ratio: float | None = None
+    trend_from: int | None = None
+    projected: float | None = None
+    notes: tuple[Note, ...] = ()
+    details: LevelDetails | RateDetails | None = None
 
     @property
-    def kind(self) -> TargetKind:
+    def kind(self) -> TargetKind[Any, Any, Any]:
         """The kind of this target (``kpi.kinds``): ask it rather than test the target's type."""
         return kind_of(self.indicator)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MonitoredSummary:
-    """An indicator without targets: its latest value and observed trend.
-
-    For a level indicator ``observed_growth_pct`` is the compound growth over the trend window;
-    for a rate indicator it is the compound average of the rates from ``trend_from`` on.
-    """
+    """An indicator without targets: its latest value and observed trend (``observed_growth_pct``:
+    a level's compound growth over the trend window, a rate's compound average of the rates from
+    ``trend_from`` on)."""
 
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
-    latest: Observation | None
-    observed_growth_pct: float | None
-    trend_from: int | None
+    latest: Observation | None = None
+    observed_growth_pct: float | None = None
+    trend_from: int | None = None
     notes: tuple[Note, ...]
 
     @property
-    def kind(self) -> TargetKind:
+    def kind(self) -> TargetKind[Any, Any, Any]:
         """The kind of the indicator (``kpi.kinds``)."""
         return kind_of(self.indicator)
 
@@ -223,13 +205,8 @@ def satisfies(value: float, comparator: str, target: float) -> bool:
     """True when ``value comparator target`` holds; equality within a relative 1e-9 counts as
     equal, so ``70.0`` satisfies ``>= 70`` and does not satisfy ``> 70``."""
     equal = math.isclose(value, target, rel_tol=RELATIVE_TOLERANCE)
-    if comparator == ">=":
-        return equal or value > target
-    if comparator == ">":
-        return not equal and value > target
-    if comparator == "<=":
-        return equal or value < target
-    return not equal and value < target
+    beyond = value > target if comparator in (">=", ">") else value < target
+    return (equal or beyond) if comparator in (">=", "<=") else (not equal and beyond)
 
 
 def direction(comparator: str) -> int:
@@ -297,10 +274,9 @@ def freshness_notes(latest: Observation, as_of: int) -> list[Note]:
     """The notes on the latest observation used: ``stale`` when it is more than
     ``STALE_AFTER_YEARS`` before ``as_of``, ``estimated`` or ``provisional`` by its status."""
     notes = []
-    if as_of - latest.year > STALE_AFTER_YEARS:
-        notes.append(
-            Note("stale", {"year": latest.year, "age": as_of - latest.year, "as_of": as_of})
-        )
+    age = as_of - latest.year
+    if age > STALE_AFTER_YEARS:
+        notes.append(Note("stale", {"year": latest.year, "age": age, "as_of": as_of}))
     if latest.status == "E":
         notes.append(Note("estimated", {"year": latest.year}))
     elif latest.status == "P":
@@ -345,9 +321,6 @@ def summarise_monitored(
         return MonitoredSummary(
             indicator_id=indicator_id,
             indicator=indicator,
-            latest=None,
-            observed_growth_pct=None,
-            trend_from=None,
             notes=(Note("no_data", {"as_of": as_of}),),
         )
     latest = usable[-1]
@@ -362,48 +335,34 @@ def summarise_monitored(
     )
 
 
-def assess_target(
-    project: Project, indicator_id: str, target: LevelTarget | RateTarget, as_of: int
-) -> TargetAssessment:
-    """Assess one of ``project``'s targets (of indicator ``indicator_id``) as of ``as_of``, by
-    the indicator's kind (``TargetKind.assess``)."""
-    indicator = project.indicators[indicator_id]
-    return kind_of(indicator).assess(
-        indicator_id,
-        indicator,
-        target,
-        project.observations[indicator_id],
-        as_of,
-        project.definition.assessment,
-    )
-
-
 def assess_project(project: Project, as_of: int) -> ProjectAssessment:
     """Assess every target of ``project`` and summarise every monitored indicator, as of
     ``as_of`` (observations after that year are ignored)."""
-    targets = []
-    monitored = []
     settings = project.definition.assessment
-    for indicator_id, indicator in project.indicators.items():
-        if not indicator.targets:
-            monitored.append(
-                summarise_monitored(
-                    indicator_id, indicator, project.observations[indicator_id], as_of, settings
-                )
-            )
-        for target in indicator.targets:
-            targets.append(assess_target(project, indicator_id, target, as_of))
-    views = {
-        indicator_id: view_indicator(project, indicator_id, as_of)
-        for indicator_id in project.indicators
-    }
+    indicators = project.indicators.items()
+    observations = project.observations
     return ProjectAssessment(
         project_name=project.name,
         as_of=as_of,
-        targets=tuple(targets),
-        monitored=tuple(monitored),
+        targets=tuple(
+            kind_of(indicator).assess(
+                indicator_id, indicator, target, observations[indicator_id], as_of, settings
+            )
+            for indicator_id, indicator in indicators
+            for target in indicator.targets
+        ),
+        monitored=tuple(
+            summarise_monitored(
+                indicator_id, indicator, observations[indicator_id], as_of, settings
+            )
+            for indicator_id, indicator in indicators
+            if not indicator.targets
+        ),
         project_name_vi=project.definition.project.name_vi,
-        indicators=views,
+        indicators={
+            indicator_id: view_indicator(project, indicator_id, as_of)
+            for indicator_id in project.indicators
+        },
         target_origins=project.target_origins,
     )
 

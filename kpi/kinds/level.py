@@ -1,8 +1,7 @@
 """Level targets: reach a value by a year (``docs/methodology.md``, level targets).
 
-The arithmetic of a level target (``assess_level``, with its planned path and its clamped
-projection), the trend of a monitored level indicator, and the level pieces the rest of the tool
-asks ``LEVEL`` for instead of testing types. Pure: no I/O, no printing, no text for people.
+Their arithmetic (``assess_level``, with its planned path and clamped projection) and ``LEVEL``,
+the level ``TargetKind``. Pure: no I/O, no printing, no text for people.
 """
 
 from __future__ import annotations
@@ -11,15 +10,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from kpi.kinds import GateFigures, KeySuffix
-from kpi.model import (
-    AssessmentSettings,
-    LevelIndicator,
-    LevelTarget,
-    Observation,
-    RateIndicator,
-    RateTarget,
-)
+from kpi.kinds import GateFigures, KeySuffix, TargetKind
+from kpi.model import AssessmentSettings, LevelIndicator, LevelTarget, Observation, Target
 from kpi.notes import Note
 from kpi.progress import (
     LevelDetails,
@@ -58,27 +50,8 @@ def assess_level(
             indicator=indicator,
             target=target,
             status=Status.NO_DATA,
-            latest=None,
-            gap=None,
-            years_left=None,
-            required_pace=None,
-            required_growth_pct=None,
-            observed_growth_pct=None,
-            progress_ratio=None,
-            trend_from=None,
-            projected=None,
             notes=(Note("no_data", {"as_of": as_of}),),
-            details=LevelDetails(
-                base=None,
-                observed_slope=None,
-                needed_slope=None,
-                needed_growth_pct=None,
-                uses_slopes=False,
-                planned_path=planned,
-                required_path=(),
-                planned_now=None,
-                ahead_of_plan=None,
-            ),
+            details=LevelDetails(planned_path=planned),
         )
     latest = usable[-1]
     t, y, big_t, v = latest.year, latest.value, target.year, target.value
@@ -88,9 +61,7 @@ def assess_level(
     gap = d * (v - y)
     years_left = big_t - t
     required_pace = gap / years_left if years_left > 0 else None
-    required_growth = (
-        100 * compound_growth(y, v, years_left) if years_left > 0 and y > 0 and v > 0 else None
-    )
+    required_growth = _growth_pct(y, v, years_left) if years_left > 0 else None
 
     base, base_notes = trend_base(usable, settings.trend_years)
     notes += base_notes
@@ -100,12 +71,10 @@ def assess_level(
         t0, y0 = base.year, base.value
         uses_slopes = uses_slopes or min(y0, y, v) <= 0
         observed_slope = (y - y0) / (t - t0)
-        if y0 > 0 and y > 0:
-            observed_growth = 100 * compound_growth(y0, y, t - t0)
+        observed_growth = _growth_pct(y0, y, t - t0)
         if big_t > t0:
             needed_slope = (v - y0) / (big_t - t0)
-            if y0 > 0 and v > 0:
-                needed_growth = 100 * compound_growth(y0, v, big_t - t0)
+            needed_growth = _growth_pct(y0, v, big_t - t0)
             if uses_slopes:
                 ratio = progress_ratio(d, observed_slope, needed_slope)
             else:
@@ -185,97 +154,55 @@ def _clamp(value: float, bounds: Sequence[float] | None, notes: list[Note]) -> f
     return held
 
 
-def monitored_trend(
-    usable: Sequence[Observation], settings: AssessmentSettings
-) -> tuple[float | None, int | None, list[Note]]:
-    """The compound growth (percent a year) over the trend window ending at the last of
-    ``usable`` (not empty), the window's first year, and the trend base's notes."""
-    latest = usable[-1]
-    base, notes = trend_base(usable, settings.trend_years)
-    if base is None:
-        return None, None, notes
-    growth = None
-    if base.value > 0 and latest.value > 0:
-        growth = 100 * compound_growth(base.value, latest.value, latest.year - base.year)
-    return growth, base.year, notes
+def _growth_pct(start: float, end: float, years: float) -> float | None:
+    """Compound growth in percent a year; ``None`` unless both values are positive."""
+    return 100 * compound_growth(start, end, years) if start > 0 and end > 0 else None
 
 
 def _path(points: tuple[PathPoint, ...]) -> list[dict[str, Any]]:
     return [{"year": point.year, "value": point.value} for point in points]
 
 
-class LevelKind:
-    """The level kind (``kind = "level"``): see ``kpi.kinds.TargetKind`` for each member."""
+class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
+    """The level kind (``kind = "level"``)."""
 
     name = "level"
     values_are_rates = False
-
-    def indicator_of(self, indicator: LevelIndicator | RateIndicator) -> LevelIndicator:
-        """``indicator`` typed as a level indicator; ``TypeError`` for another kind's."""
-        if not isinstance(indicator, LevelIndicator):
-            raise TypeError(f"not a level indicator: {indicator.kind}")
-        return indicator
-
-    def target_of(self, target: LevelTarget | RateTarget) -> LevelTarget:
-        """``target`` typed as a level target; ``TypeError`` for another kind's."""
-        if not isinstance(target, LevelTarget):
-            raise TypeError(f"not a level target: {target.id}")
-        return target
-
-    def details_of(self, details: LevelDetails | RateDetails | None) -> LevelDetails | None:
-        """``details`` typed as a level assessment's; ``None`` when there are none."""
-        return details if isinstance(details, LevelDetails) else None
-
-    def assess(
-        self,
-        indicator_id: str,
-        indicator: LevelIndicator | RateIndicator,
-        target: LevelTarget | RateTarget,
-        observations: Sequence[Observation],
-        as_of: int,
-        settings: AssessmentSettings,
-    ) -> TargetAssessment:
-        """``assess_level``."""
-        return assess_level(
-            indicator_id,
-            self.indicator_of(indicator),
-            self.target_of(target),
-            observations,
-            as_of,
-            settings,
-        )
+    indicator_type = LevelIndicator
+    target_type = LevelTarget
+    details_type = LevelDetails
+    assess_typed = staticmethod(assess_level)
 
     def monitored_trend(
         self, usable: Sequence[Observation], settings: AssessmentSettings
     ) -> tuple[float | None, int | None, list[Note]]:
-        """``monitored_trend``: compound growth over the trend window."""
-        return monitored_trend(usable, settings)
+        """The compound growth over the trend window ending at the last of ``usable``."""
+        latest = usable[-1]
+        base, notes = trend_base(usable, settings.trend_years)
+        if base is None:
+            return None, None, notes
+        growth = _growth_pct(base.value, latest.value, latest.year - base.year)
+        return growth, base.year, notes
 
-    def bounded_values(
-        self, target: LevelTarget | RateTarget
-    ) -> tuple[tuple[KeySuffix, float], ...]:
-        """The target value, then the baseline value when there is one."""
+    def bounded_values(self, target: Target) -> tuple[tuple[KeySuffix, float], ...]:
         level = self.target_of(target)
         values: list[tuple[KeySuffix, float]] = [(("value",), level.value)]
         if level.baseline is not None:
             values.append((("baseline", "value"), level.baseline.value))
         return tuple(values)
 
-    def years(self, target: LevelTarget | RateTarget) -> tuple[int, ...]:
-        """The target year, after the baseline year when there is one (where the planned path
-        starts)."""
+    def years(self, target: Target) -> tuple[int, ...]:
+        """The baseline year (where the planned path starts) if any, then the target year."""
         level = self.target_of(target)
         if level.baseline is None:
             return (level.year,)
         return (level.baseline.year, level.year)
 
-    def target_dict(self, target: LevelTarget | RateTarget) -> dict[str, Any]:
-        """``comparator``, ``value`` and ``year``."""
+    def target_dict(self, target: Target) -> dict[str, Any]:
         level = self.target_of(target)
         return {"comparator": level.comparator, "value": level.value, "year": level.year}
 
     def details_dict(self, details: LevelDetails | RateDetails | None) -> dict[str, Any]:
-        """The trend base, slopes, growth needed, planned and required paths."""
         level = self.details_of(details)
         if level is None:
             return {}
@@ -318,4 +245,3 @@ class LevelKind:
 
 
 LEVEL = LevelKind()
-"""The level kind."""

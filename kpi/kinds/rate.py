@@ -1,8 +1,7 @@
 """Rate targets: an average yearly rate over a period (``docs/methodology.md``, rate targets).
 
-The arithmetic of a rate target (``average_rate``, ``required_rate``, ``assess_rate``), the trend
-of a monitored rate indicator, and the rate pieces the rest of the tool asks ``RATE`` for instead
-of testing types. Rates are in percent a year. Pure: no I/O, no printing, no text for people.
+Their arithmetic (``average_rate``, ``required_rate``, ``assess_rate``) and ``RATE``, the rate
+``TargetKind``. Rates are in percent a year. Pure: no I/O, no printing, no text for people.
 """
 
 from __future__ import annotations
@@ -11,15 +10,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from kpi.kinds import GateFigures, KeySuffix
-from kpi.model import (
-    AssessmentSettings,
-    LevelIndicator,
-    LevelTarget,
-    Observation,
-    RateIndicator,
-    RateTarget,
-)
+from kpi.kinds import GateFigures, KeySuffix, TargetKind
+from kpi.model import AssessmentSettings, Observation, RateIndicator, RateTarget, Target
 from kpi.notes import Note
 from kpi.progress import (
     RELATIVE_TOLERANCE,
@@ -80,16 +72,10 @@ def assess_rate(
             target=target,
             status=Status.NO_DATA,
             latest=latest,
-            gap=None,
             years_left=period,
-            required_pace=None,
             required_growth_pct=target.low,
-            observed_growth_pct=None,
-            progress_ratio=None,
-            trend_from=None,
-            projected=None,
             notes=(note,),
-            details=RateDetails(observed=(), missing_years=(), period_years=period),
+            details=RateDetails(period_years=period),
         )
 
     rates = [o.value for o in in_period]
@@ -128,12 +114,10 @@ def assess_rate(
         latest=latest,
         gap=gap,
         years_left=remaining,
-        required_pace=None,
         required_growth_pct=required,
         observed_growth_pct=mean,
         progress_ratio=ratio,
         trend_from=in_period[0].year,
-        projected=None,
         notes=tuple(notes),
         details=RateDetails(observed=in_period, missing_years=missing, period_years=period),
     )
@@ -148,82 +132,38 @@ def _band_note(observation: Observation, target: RateTarget) -> Note:
     return Note("latest_in_band", params)
 
 
-def monitored_trend(
-    usable: Sequence[Observation], settings: AssessmentSettings
-) -> tuple[float | None, int | None, list[Note]]:
-    """The compound average of the rates of the last ``trend_years`` years up to the last of
-    ``usable`` (not empty), the first of those years, and no notes."""
-    latest = usable[-1]
-    window = [o for o in usable if o.year > latest.year - settings.trend_years]
-    return average_rate([o.value for o in window], "compound"), window[0].year, []
-
-
-class RateKind:
-    """The rate kind (``kind = "rate"``): see ``kpi.kinds.TargetKind`` for each member."""
+class RateKind(TargetKind[RateIndicator, RateTarget, RateDetails]):
+    """The rate kind (``kind = "rate"``)."""
 
     name = "rate"
     values_are_rates = True
-
-    def indicator_of(self, indicator: LevelIndicator | RateIndicator) -> RateIndicator:
-        """``indicator`` typed as a rate indicator; ``TypeError`` for another kind's."""
-        if not isinstance(indicator, RateIndicator):
-            raise TypeError(f"not a rate indicator: {indicator.kind}")
-        return indicator
-
-    def target_of(self, target: LevelTarget | RateTarget) -> RateTarget:
-        """``target`` typed as a rate target; ``TypeError`` for another kind's."""
-        if not isinstance(target, RateTarget):
-            raise TypeError(f"not a rate target: {target.id}")
-        return target
-
-    def details_of(self, details: LevelDetails | RateDetails | None) -> RateDetails | None:
-        """``details`` typed as a rate assessment's; ``None`` when there are none."""
-        return details if isinstance(details, RateDetails) else None
-
-    def assess(
-        self,
-        indicator_id: str,
-        indicator: LevelIndicator | RateIndicator,
-        target: LevelTarget | RateTarget,
-        observations: Sequence[Observation],
-        as_of: int,
-        settings: AssessmentSettings,
-    ) -> TargetAssessment:
-        """``assess_rate``."""
-        return assess_rate(
-            indicator_id,
-            self.indicator_of(indicator),
-            self.target_of(target),
-            observations,
-            as_of,
-            settings,
-        )
+    indicator_type = RateIndicator
+    target_type = RateTarget
+    details_type = RateDetails
+    assess_typed = staticmethod(assess_rate)
 
     def monitored_trend(
         self, usable: Sequence[Observation], settings: AssessmentSettings
     ) -> tuple[float | None, int | None, list[Note]]:
-        """``monitored_trend``: the compound average of the window's rates."""
-        return monitored_trend(usable, settings)
+        """The compound average of the rates of the last ``trend_years`` years, and no notes."""
+        latest = usable[-1]
+        window = [o for o in usable if o.year > latest.year - settings.trend_years]
+        return average_rate([o.value for o in window], "compound"), window[0].year, []
 
-    def bounded_values(
-        self, target: LevelTarget | RateTarget
-    ) -> tuple[tuple[KeySuffix, float], ...]:
+    def bounded_values(self, target: Target) -> tuple[tuple[KeySuffix, float], ...]:
         """None: a rate target's band is in percent a year, not in the indicator's bounds."""
         self.target_of(target)
         return ()
 
-    def years(self, target: LevelTarget | RateTarget) -> tuple[int, ...]:
-        """The period's first and last years."""
+    def years(self, target: Target) -> tuple[int, ...]:
         rate = self.target_of(target)
         return (rate.start, rate.end)
 
-    def target_dict(self, target: LevelTarget | RateTarget) -> dict[str, Any]:
-        """``low``, ``high``, ``start`` and ``end``."""
+    def target_dict(self, target: Target) -> dict[str, Any]:
         rate = self.target_of(target)
         return {"low": rate.low, "high": rate.high, "start": rate.start, "end": rate.end}
 
     def details_dict(self, details: LevelDetails | RateDetails | None) -> dict[str, Any]:
-        """The observed and missing years of the period, and its length N."""
         rate = self.details_of(details)
         if rate is None:
             return {}
@@ -253,4 +193,3 @@ class RateKind:
 
 
 RATE = RateKind()
-"""The rate kind."""
