@@ -1,14 +1,10 @@
 """What every command shares: the Typer app, its error boundary, global and common options.
 
-The options that every command reading a project takes (``--project``, ``--lang``) work before
-the command (``kpi --project DIR status``) and after it (``kpi status --project DIR``); the one
-given after the command wins. ``--debug`` works before or after any command.
-
-The boundary (``_Boundary``) chooses the exit code of everything a command can end with: a user
-error (``KpiError``) is ``EXIT_DATA_ERROR``, a reader that closed the pipe ``EXIT_CLOSED_PIPE``,
-a standard output that cannot be written ``EXIT_DATA_ERROR``, Ctrl-C ``EXIT_INTERRUPTED`` and any
-other exception, a bug in kpi, ``EXIT_BUG``, so that a crash is never taken for the verdict of
-``kpi check`` (1). Click's own exceptions (usage errors, ``typer.Exit``) keep their meaning.
+``--project`` and ``--lang`` work before the command and after it (the one after wins),
+``--debug`` before or after any command. The boundary (``_Boundary``) chooses every exit code: a
+``KpiError`` or an unwritable stdout 2, a closed pipe 141, Ctrl-C 130, any other exception (a bug
+in kpi) 70, so that a crash is never taken for ``kpi check``'s verdict (1). Click's own exceptions
+(usage errors, ``typer.Exit``) keep their meaning.
 """
 
 from __future__ import annotations
@@ -42,9 +38,8 @@ EXIT_CLOSED_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE), on eve
 DEBUG_ENV = "KPI_DEBUG"  # set (to anything but 0) to show a bug's traceback, as --debug does
 _DEBUG_OPTION = "--debug"
 _MAX_BUG_SUMMARY = 200  # characters of the exception's type and message in the one-line report
-# What writing to a standard stream fails with when it is full, read-only, gone or non-blocking.
-# An error of this kind without a file name comes from a stream: the core names the file in
-# every error about its own files (they are ``KpiError``s by then).
+# What writing to a full, read-only, gone or non-blocking standard stream fails with; such an
+# error naming no file is a stream's (the core's errors about its own files are ``KpiError``s).
 _STREAM_ERRNOS = frozenset(
     getattr(errno, name)
     for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EBADF", "EAGAIN", "EINVAL", "ENXIO")
@@ -69,22 +64,10 @@ def _say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-def _print_error(error: KpiError) -> None:
-    for problem in error.problems:
-        _say(_("error: {problem}").format(problem=problem))
-    if error.hint:
-        _say(_("hint: {hint}").format(hint=error.hint))
-
-
 def debug_requested(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
-    """Whether a bug's traceback is wanted: ``--debug`` in ``argv`` (before a ``--``, before or
-    after the command) or ``KPI_DEBUG`` set to anything but an empty string or ``0``.
-
-    The command line is read as it is, not parsed, so that a bug met while parsing it shows its
-    traceback too (as ``choose_language`` reads ``--lang``)."""
-    arguments = list(argv)
-    if "--" in arguments:
-        arguments = arguments[: arguments.index("--")]
+    """Whether ``--debug`` is in ``argv`` before a ``--`` (read as it is, not parsed, so that a bug
+    met while parsing shows its traceback too) or ``KPI_DEBUG`` is anything but empty or ``0``."""
+    arguments = argv[: argv.index("--")] if "--" in argv else argv
     return _DEBUG_OPTION in arguments or environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
@@ -95,28 +78,18 @@ def begin_run(argv: Sequence[str], environ: Mapping[str, str]) -> None:
 
 
 def is_closed_pipe(error: BaseException, platform: str = sys.platform) -> bool:
-    """Whether ``error`` is what writing to a pipe whose reader has gone raises: ``EPIPE``
-    (``BrokenPipeError``), or on Windows (``platform`` ``win32``) ``EINVAL``, which flushing a
-    closed pipe gives there. An error naming a file is about that file, not a pipe."""
+    """Whether ``error`` is what writing to a pipe whose reader has gone raises: ``EPIPE``, or on
+    Windows (``platform`` ``win32``) ``EINVAL``. An error naming a file is about that file."""
     if not isinstance(error, OSError) or error.filename is not None:
         return False
-    if isinstance(error, BrokenPipeError) or error.errno == errno.EPIPE:
-        return True
-    return platform == "win32" and error.errno == errno.EINVAL
+    closed = (errno.EPIPE, errno.EINVAL) if platform == "win32" else (errno.EPIPE,)
+    return isinstance(error, BrokenPipeError) or error.errno in closed
 
 
 def is_stream_failure(error: BaseException) -> bool:
     """Whether ``error`` is writing to a standard stream failing (full, read-only, gone) rather
     than a bug: an ``OSError`` naming no file, with one of the errors a write gives."""
     return isinstance(error, OSError) and error.filename is None and error.errno in _STREAM_ERRNOS
-
-
-def _is_click_control(error: BaseException) -> bool:
-    """Whether ``error`` is one of Click's own exceptions (``typer.Exit``, ``typer.Abort``, a
-    usage error), which Typer turns into their exit codes. Typer vendors Click from 0.2x
-    (``typer._click``) and uses Click itself before: the exception's classes say which."""
-    packages = {kind.__module__.partition(".")[0] for kind in type(error).__mro__}
-    return not packages.isdisjoint(("click", "typer"))
 
 
 def _summary(error: BaseException) -> str:
@@ -138,97 +111,87 @@ def _summary(error: BaseException) -> str:
 
 
 def _report_bug(error: BaseException) -> None:
-    """One line on stderr saying that ``error`` is a bug in kpi and how to report it, after the
-    traceback when it was asked for (``--debug``, ``KPI_DEBUG``)."""
+    """Say on stderr that ``error`` is a bug in kpi, after its traceback when it was asked for."""
     if _run.debug:
         import traceback
 
         with contextlib.suppress(OSError, ValueError, AttributeError):
             traceback.print_exception(error, file=sys.stderr)
-    _say(
-        _(
-            "error: a bug in kpi stopped the command ({error}); please report it with the "
-            "output of the same command run with --debug"
-        ).format(error=_summary(error))
+    message = _(
+        "error: a bug in kpi stopped the command ({error}); please report it with the "
+        "output of the same command run with --debug"
     )
+    _say(message.format(error=_summary(error)))
 
 
-def _report_stdout_failure(error: OSError) -> int:
-    """Say that stdout cannot be written and why; return ``EXIT_DATA_ERROR``."""
+def _stdout_failure(error: OSError) -> int:
+    """The exit code for stdout failing with ``error``: ``EXIT_CLOSED_PIPE``, silently, for a
+    closed pipe, else ``EXIT_DATA_ERROR`` with one line naming stdout."""
     _run.stdout_failed = True
+    if is_closed_pipe(error):
+        return EXIT_CLOSED_PIPE
     reason = error.strerror or _summary(error)
     _say(_("error: cannot write to standard output (stdout): {reason}").format(reason=reason))
     return EXIT_DATA_ERROR
 
 
 def failure_exit_code(error: BaseException) -> int:
-    """Report ``error``, which ended a command and is neither a ``KpiError`` nor one of Click's
-    own exceptions, and return the exit code for it: ``EXIT_INTERRUPTED`` for Ctrl-C (one line,
-    ``interrupted``), ``EXIT_CLOSED_PIPE`` for a reader that closed the pipe (nothing said),
-    ``EXIT_DATA_ERROR`` for a standard output that cannot be written (one line naming stdout;
-    also when kpi was started with stdout closed, which leaves ``sys.stdout`` ``None``), else
-    ``EXIT_BUG`` (``_report_bug``). Never raises."""
+    """Report ``error`` (neither a ``KpiError`` nor Click's own) and return its exit code: 130 for
+    Ctrl-C, ``_stdout_failure``'s for a standard output that cannot be written (also when kpi was
+    started with stdout closed: ``sys.stdout`` is ``None``), else ``EXIT_BUG``. Never raises."""
     if isinstance(error, KeyboardInterrupt):
         _say(_("interrupted"))
         return EXIT_INTERRUPTED
-    if is_closed_pipe(error):
-        _run.stdout_failed = True
-        return EXIT_CLOSED_PIPE
-    if isinstance(error, OSError) and is_stream_failure(error):
-        return _report_stdout_failure(error)
     if isinstance(error, AttributeError) and sys.stdout is None:  # started with stdout closed
-        return _report_stdout_failure(OSError(errno.EBADF, os.strerror(errno.EBADF)))
+        error = OSError(errno.EBADF, os.strerror(errno.EBADF))
+    if isinstance(error, OSError) and (is_closed_pipe(error) or is_stream_failure(error)):
+        return _stdout_failure(error)
     _report_bug(error)
     return EXIT_BUG
 
 
-def _discard_stdout() -> None:
-    """Point the stdout file descriptor at the null device, so that the interpreter's own flush
-    at exit writes what is left there instead of failing again (Python's recipe for SIGPIPE)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, sys.stdout.fileno())
-        finally:
-            os.close(null)
-
-
 def finish_output(code: int | str | None) -> int | str | None:
-    """Flush stdout at the end of a run that ended with exit ``code``, and return the exit code
-    of the process: ``code``, unless stdout failed on a run that had succeeded or whose gate had
-    failed (0, 1, ``None``): then ``EXIT_CLOSED_PIPE`` for a closed pipe, silently, or
-    ``EXIT_DATA_ERROR`` with a message naming stdout. Once stdout has failed, it is pointed at
-    the null device (``_discard_stdout``), so that nothing fails or is reported after this."""
+    """Flush stdout at the end of a run that ended with ``code`` and return the process's exit
+    code: ``code``, or ``_stdout_failure``'s when the flush fails after a success or a failed gate
+    (0, 1, ``None``). Once stdout has failed, nothing written to it fails or is reported again."""
     if not _run.stdout_failed:
         try:
             if sys.stdout is not None:
                 sys.stdout.flush()
         except OSError as error:
-            if is_closed_pipe(error):
-                _run.stdout_failed = True
-                failed = EXIT_CLOSED_PIPE
-            else:
-                failed = _report_stdout_failure(error)
+            failed = _stdout_failure(error)
             code = failed if code in (0, 1, None) else code
         except ValueError:  # closed by the program: there is nothing left to write
             pass
     if _run.stdout_failed:
-        _discard_stdout()
+        # Python's recipe for SIGPIPE: stdout's descriptor goes to the null device, so that the
+        # interpreter's own flush at exit writes what is left there instead of failing again.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, sys.stdout.fileno())
+            finally:
+                os.close(null)
     return code
 
 
 @contextlib.contextmanager
 def _boundary() -> Iterator[None]:
-    """Within the block, a ``KpiError`` becomes its message and ``EXIT_DATA_ERROR``, and any
-    other exception but Click's own (``typer.Exit``, usage errors) and ``SystemExit`` the exit
-    code ``failure_exit_code`` gives (``typer.Exit``)."""
+    """Within the block, a ``KpiError`` becomes its message and ``EXIT_DATA_ERROR``, any other
+    exception but Click's own and ``SystemExit`` the exit code ``failure_exit_code`` gives."""
     try:
         yield
     except KpiError as error:
-        _print_error(error)
+        for problem in error.problems:
+            _say(_("error: {problem}").format(problem=problem))
+        if error.hint:
+            _say(_("hint: {hint}").format(hint=error.hint))
         raise typer.Exit(EXIT_DATA_ERROR) from None
     except (KeyboardInterrupt, Exception) as error:
-        if _is_click_control(error):
+        # Click's own exceptions (typer.Exit, typer.Abort, usage errors) keep their exit codes.
+        # Typer vendors Click from 0.2x (typer._click): the classes' packages say which they are.
+        packages = {kind.__module__.partition(".")[0] for kind in type(error).__mro__}
+        if not packages.isdisjoint(("click", "typer")):
             raise
         raise typer.Exit(failure_exit_code(error)) from None
 
@@ -268,15 +231,6 @@ def _translated_help(command: Any) -> Iterator[None]:
             setattr(owner, name, text)
 
 
-def _short_help(command: Any, limit: int) -> str:
-    """The command's short help, or the first sentence of its help, in the current language."""
-    if command.short_help:
-        return str(_(command.short_help))
-    first = _(command.help).split("\n\n")[0].replace("\n", " ") if command.help else ""
-    sentence = first.split(". ")[0].rstrip(".")
-    return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
-
-
 class TranslatedCommand(TyperCommand):
     """A command whose help follows ``--lang``; use it for every command (``command()``)."""
 
@@ -285,18 +239,21 @@ class TranslatedCommand(TyperCommand):
             super().format_help(ctx, formatter)
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return _short_help(self, limit)
+        """The short help, or the first sentence of the help, in the current language."""
+        if self.short_help:
+            return str(_(self.short_help))
+        first = _(self.help).split("\n\n")[0].replace("\n", " ") if self.help else ""
+        sentence = first.split(". ")[0].rstrip(".")
+        return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
 
 
 class _Boundary(TyperGroup):
-    """The one place where what a command ends with becomes its exit code (``_boundary``: a
-    user error is a message on stderr and exit code 2, a bug exit code 70, ...), and where the
-    language is chosen before the command line is parsed."""
+    """The one place where what a command ends with becomes its exit code (``_boundary``), and
+    where the language is chosen before the command line is parsed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Build the group as Typer does, then give each of its commands the group's
-        ``--debug``, so that it works after the command too (``kpi status --debug``)."""
         super().__init__(*args, **kwargs)
+        # The group's --debug works after each command too (kpi status --debug).
         debug = [param for param in self.params if param.name == "debug"]
         for each in self.commands.values():
             if isinstance(each, TranslatedCommand) and debug and debug[0] not in each.params:
@@ -304,8 +261,7 @@ class _Boundary(TyperGroup):
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         """Run the command line ``args`` (default: ``sys.argv[1:]``) as Typer does, in the
-        language ``choose_language`` reads from it and the environment, so that help and usage
-        errors are in that language too, with ``--debug`` read from it (``begin_run``)."""
+        language it asks for (so that help and usage errors are in it too) and with its --debug."""
         argv = sys.argv[1:] if args is None else args
         set_language(choose_language(argv, os.environ))
         begin_run(argv, os.environ)
@@ -316,13 +272,12 @@ class _Boundary(TyperGroup):
             super().format_help(ctx, formatter)
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
-        """Parse the options before the command (printing help or the version) in the
-        boundary: a closed pipe or a bug there ends as it does in a command."""
+        # The options before the command (help, --version) too: a closed pipe or a bug there
+        # ends as it does in a command.
         with _boundary():
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
-        """Parse and run the command in the boundary (``_boundary``)."""
         with _boundary():
             return super().invoke(ctx)
 
@@ -347,14 +302,7 @@ def command(name: str | None = None) -> Callable[[CommandFunction], CommandFunct
     return app.command(name, cls=TranslatedCommand)
 
 
-@dataclass(frozen=True)
-class _Options:
-    project_dir: Path | None  # --project before the command
-
-
-class Language(StrEnum):
-    en = "en"
-    vi = "vi"
+Language = StrEnum("Language", ["en", "vi"])  # the choices of --lang, each value its name
 
 
 def _use_language(value: Language | None) -> Language | None:
@@ -371,10 +319,8 @@ Lang = Annotated[
         "--lang",
         callback=_use_language,
         is_eager=True,
-        help=N_(
-            "Language for people: en or vi (default: $KPI_LANG, else the system's language, "
-            "else en). Example: --lang vi"
-        ),
+        help="Language for people: en or vi (default: $KPI_LANG, else the system's language, "
+        "else en). Example: --lang vi",
     ),
 ]
 
@@ -406,6 +352,16 @@ AsOf = Annotated[
 ]
 
 
+def format_option(help_text: str) -> Any:
+    """The ``--format``/``-f`` option: ``Annotated[StatusFormat, format_option(HELP)]``."""
+    return typer.Option("--format", "-f", help=help_text)
+
+
+def output_option(help_text: str) -> Any:
+    """The ``--output``/``-o FILE`` option: ``Annotated[Path | None, output_option(HELP)]``."""
+    return typer.Option("--output", "-o", metavar="FILE", help=help_text)
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -432,15 +388,14 @@ def _global(
     ] = False,
 ) -> None:
     """Track a city's 2030 targets: gap, pace now required, observed trend and status."""
-    ctx.obj = _Options(project)
+    ctx.obj = project  # --project before the command: ``project_root`` reads it
 
 
 def project_root(ctx: typer.Context, project: Path | None) -> Path:
     """The project's folder: ``project`` (``--project`` after the command) when given, else
     ``--project`` before the command, else ``$KPI_PROJECT``, else the nearest folder upwards
     from the current one that holds a ``targets.toml``."""
-    options: _Options = ctx.obj
-    explicit = project if project is not None else options.project_dir
+    explicit = project if project is not None else ctx.obj
     return find_root(explicit, os.environ, Path.cwd())
 
 
@@ -451,3 +406,14 @@ def load(ctx: typer.Context, project: Path | None) -> Project:
 
 def assess(project: Project, as_of: int | None) -> ProjectAssessment:
     return assess_project(project, as_of if as_of is not None else dt.date.today().year)
+
+
+def judge(
+    ctx: typer.Context, project: Path | None, as_of: int | None, indicator: str | None = None
+) -> ProjectAssessment:
+    """The project ``load`` gives, assessed (``assess``); with ``indicator``, refusing first an
+    indicator the project does not have."""
+    loaded = load(ctx, project)
+    if indicator is not None:
+        loaded.indicator(indicator)  # raises KpiError for an unknown one
+    return assess(loaded, as_of)

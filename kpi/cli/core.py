@@ -11,39 +11,20 @@ from typing import Annotated
 
 import typer
 
-from kpi.cli.common import (
-    AsOf,
-    Lang,
-    ProjectDir,
-    assess,
-    command,
-    load,
-    project_root,
-)
+from kpi.cli.common import AsOf, Lang, ProjectDir, command, format_option, judge, project_root
+from kpi.cli.output import emit
 from kpi.errors import KpiError, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number, language
 from kpi.model import MAX_YEAR, MIN_YEAR, Observation
-from kpi.store import Outcome, observations_path
+from kpi.store import Outcome, observations_path, read_project, record_observations
 
-
-class StatusFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-
-
-class ShowFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class ObservationStatusOption(StrEnum):
-    A = "A"
-    E = "E"
-    P = "P"
-    F = "F"
+# The choices of --format (the default first, as in kpi.render.registry) and of --status.
+StatusFormat = StrEnum("StatusFormat", ["table", "json", "csv", "markdown"])
+ShowFormat = StrEnum("ShowFormat", ["table", "json"])
+ObservationStatusOption = StrEnum(
+    "ObservationStatusOption", {"A": "A", "E": "E", "P": "P", "F": "F"}
+)
 
 
 @command()
@@ -52,11 +33,9 @@ def status(
     as_of: AsOf = None,
     output_format: Annotated[
         StatusFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table for people; json, csv or markdown for "
-            "scripts and documents. Example: --format json",
+        format_option(
+            "table for people; json, csv or markdown for scripts and documents. "
+            "Example: --format json"
         ),
     ] = StatusFormat.table,
     project: ProjectDir = None,
@@ -68,11 +47,9 @@ def status(
 
     Example: kpi status --as-of 2025 --format json
     """
-    from kpi.cli.output import emit
     from kpi.render.registry import render
 
-    report = assess(load(ctx, project), as_of)
-    emit(render("status", output_format.value, report, lang=language()))
+    emit(render("status", output_format.value, judge(ctx, project, as_of), lang=language()))
 
 
 @command()
@@ -81,10 +58,7 @@ def show(
     indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
     as_of: AsOf = None,
     output_format: Annotated[
-        ShowFormat,
-        typer.Option(
-            "--format", "-f", help="table for people, json for scripts. Example: --format json"
-        ),
+        ShowFormat, format_option("table for people, json for scripts. Example: --format json")
     ] = ShowFormat.table,
     project: ProjectDir = None,
     lang: Lang = None,
@@ -94,17 +68,13 @@ def show(
 
     Example: kpi show high_tech_share --as-of 2025
     """
-    from kpi.cli.output import emit
     from kpi.render.registry import render
 
-    loaded = load(ctx, project)
-    loaded.indicator(indicator)  # refuses an unknown one
-    report = assess(loaded, as_of)
+    report = judge(ctx, project, as_of, indicator)
     emit(render("show", output_format.value, report, indicator, lang=language()))
 
 
-def _parse_value(text: str, indicator: str) -> float:
-    where = Path("observations") / f"{indicator}.toml"
+def _parse_value(text: str, where: Path) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -166,53 +136,41 @@ def record(
     """
     from pydantic import ValidationError
 
-    from kpi.store import record_observations
-
     root = project_root(ctx, project)
     observations_path(root, indicator)  # refuses a hostile id before anything else
+    where = Path("observations") / f"{indicator}.toml"
     try:
         observation = Observation(
-            year=year, value=_parse_value(value, indicator), status=obs_status.value,
+            year=year, value=_parse_value(value, where), status=obs_status.value,
             series_break=series_break, source=source, url=url, note=note,
         )  # fmt: skip
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])
-        where = Path("observations") / f"{indicator}.toml"
         raise fail(describe(first), file=where, key=key) from None
     [change] = record_observations(
         root, [(indicator, observation)], replace=replace, today=dt.date.today()
     )
     message = _(_OUTCOMES[change.outcome]).format(
-        indicator=indicator, year=year, value=format_number(observation.value, 6),
-        file=Path("observations") / f"{indicator}.toml",
-    )  # fmt: skip
+        indicator=indicator, year=year, value=format_number(observation.value, 6), file=where
+    )
     print(message, file=sys.stderr)
 
 
 @command()
-def validate(
-    ctx: typer.Context,
-    project: ProjectDir = None,
-    lang: Lang = None,
-) -> None:
+def validate(ctx: typer.Context, project: ProjectDir = None, lang: Lang = None) -> None:
     """Check every file of the project and report every problem at once, each with its file,
     line and key. Exit 0 when all is valid, 2 otherwise.
 
     Example: kpi validate
     """
-    from kpi.store import read_project
-
     read, problems = read_project(project_root(ctx, project))
     if problems or read is None:
         raise KpiError(problems, hint=_("{count} problem(s) found").format(count=len(problems)))
     count = sum(len(o) for o in read.observations.values())
     targets = sum(len(i.targets) for i in read.indicators.values())
-    print(
-        _("valid: {indicators} indicators, {targets} targets, {observations} observations").format(
-            indicators=len(read.indicators), targets=targets, observations=count
-        )
-    )
+    message = _("valid: {indicators} indicators, {targets} targets, {observations} observations")
+    print(message.format(indicators=len(read.indicators), targets=targets, observations=count))
 
 
 @command()

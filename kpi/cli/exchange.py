@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi.cli.common import Lang, ProjectDir, command, load, project_root
+from kpi.cli.common import Lang, ProjectDir, command, format_option, load, output_option
+from kpi.cli.output import emit
 from kpi.i18n import N_, _, language
+from kpi.store import Outcome, record_observations
 
 if TYPE_CHECKING:
     from kpi.exchange import ImportRow
@@ -21,17 +23,14 @@ if TYPE_CHECKING:
 
 # One line per row of a dry run, by outcome; "replaced" names the recorded value when known.
 _DRY_RUN_LINES = {
-    "added": N_("added: {indicator} {year} = {value} ({where})"),
-    "replaced": N_("replaced: {indicator} {year} = {value} ({where})"),
-    "unchanged": N_("unchanged: {indicator} {year} = {value} ({where})"),
+    Outcome.ADDED: N_("added: {indicator} {year} = {value} ({where})"),
+    Outcome.REPLACED: N_("replaced: {indicator} {year} = {value} ({where})"),
+    Outcome.UNCHANGED: N_("unchanged: {indicator} {year} = {value} ({where})"),
 }
 _DRY_RUN_REPLACED_WAS = N_("replaced: {indicator} {year} = {value} (was {old}) ({where})")
 
 
-class ExportFormat(StrEnum):
-    csv = "csv"
-    json = "json"
-    sdmx_csv = "sdmx-csv"
+ExportFormat = StrEnum("ExportFormat", {"csv": "csv", "json": "json", "sdmx_csv": "sdmx-csv"})
 
 
 @command("import")
@@ -71,17 +70,12 @@ def import_(
     Example: kpi import yearbook-2025.csv --dry-run
     """
     from kpi.exchange import plan_import
-    from kpi.store import load_project, record_observations
 
-    root = project_root(ctx, project)
-    loaded = load_project(root)
+    loaded = load(ctx, project)
     rows = plan_import(file, loaded, replace=replace)
+    entries = [(row.indicator, row.observation) for row in rows]
     changes = record_observations(
-        root,
-        [(row.indicator, row.observation) for row in rows],
-        replace=replace,
-        today=dt.date.today(),
-        dry_run=dry_run,
+        loaded.root, entries, replace=replace, today=dt.date.today(), dry_run=dry_run
     )
     _report_import(file, loaded, rows, changes, dry_run=dry_run)
 
@@ -91,35 +85,19 @@ def _report_import(
 ) -> None:
     """Dry run: one line per row and the counts on stdout. Always: a summary on stderr."""
     from kpi.exchange import exact_number
-    from kpi.store import Outcome
 
-    counts = dict.fromkeys(Outcome, 0)
-    for row, change in zip(rows, changes, strict=True):
-        counts[change.outcome] += 1
-        if dry_run:
-            template = _DRY_RUN_LINES[change.outcome.value]
-            old = [
-                o.value
-                for o in project.observations.get(row.indicator, ())
-                if o.year == row.observation.year
-            ]
-            if change.outcome is Outcome.REPLACED and old:
-                template = _DRY_RUN_REPLACED_WAS
-            line = _(template).format(
-                indicator=row.indicator,
-                year=row.observation.year,
-                value=exact_number(row.observation.value),
-                old=exact_number(old[0]) if old else "",
-                where=row.label,
-            )
-            print(line)
-    tally = {
-        "file": file,
-        "added": counts[Outcome.ADDED],
-        "replaced": counts[Outcome.REPLACED],
-        "unchanged": counts[Outcome.UNCHANGED],
-    }
+    tally: dict[str, object] = {"file": file}
+    tally |= {outcome.value: sum(c.outcome is outcome for c in changes) for outcome in Outcome}
     if dry_run:
+        for row, change in zip(rows, changes, strict=True):
+            year = row.observation.year
+            old = [o.value for o in project.observations.get(row.indicator, ()) if o.year == year]
+            was = change.outcome is Outcome.REPLACED and old
+            line = _(_DRY_RUN_REPLACED_WAS if was else _DRY_RUN_LINES[change.outcome]).format(
+                indicator=row.indicator, year=year, value=exact_number(row.observation.value),
+                old=exact_number(old[0]) if old else "", where=row.label,
+            )  # fmt: skip
+            print(line)
         print(_("{added} added, {replaced} replaced, {unchanged} unchanged").format(**tally))
         message = _(
             "dry run of {file}: {added} added, {replaced} replaced, {unchanged} unchanged; "
@@ -132,16 +110,13 @@ def _report_import(
         key=list(project.indicators).index,
     )
     written = ", ".join(f"observations/{indicator}.toml" for indicator in touched)
+    message = _("imported {file}: {added} added, {replaced} replaced, {unchanged} unchanged")
     if written:
         message = _(
             "imported {file}: {added} added, {replaced} replaced, {unchanged} unchanged; "
             "wrote {written}"
-        ).format(written=written, **tally)
-    else:
-        message = _(
-            "imported {file}: {added} added, {replaced} replaced, {unchanged} unchanged"
-        ).format(**tally)
-    print(message, file=sys.stderr)
+        )
+    print(message.format(written=written, **tally), file=sys.stderr)
 
 
 @command()
@@ -149,18 +124,13 @@ def export(
     ctx: typer.Context,
     output_format: Annotated[
         ExportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="csv (the import's columns, so it imports back), json, or sdmx-csv for "
-            "statistical systems. Example: --format sdmx-csv",
+        format_option(
+            "csv (the import's columns, so it imports back), json, or sdmx-csv for "
+            "statistical systems. Example: --format sdmx-csv"
         ),
     ] = ExportFormat.csv,
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
-        ),
+        Path | None, output_option("Write to FILE (atomically) instead of stdout.")
     ] = None,
     project: ProjectDir = None,
     lang: Lang = None,
@@ -170,7 +140,6 @@ def export(
 
     Example: kpi export --format sdmx-csv --output haiphong.sdmx.csv
     """
-    from kpi.cli.output import emit
     from kpi.render.registry import render
 
     table = load(ctx, project).long_table()

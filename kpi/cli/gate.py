@@ -6,33 +6,24 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, project_root
+from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, format_option, project_root
+from kpi.cli.output import emit
 from kpi.errors import KpiError, Problem
 from kpi.i18n import _, language
 from kpi.progress import Status
-
-if TYPE_CHECKING:
-    from kpi.gate import GateResult
+from kpi.store import load_project
 
 EXIT_GATE_FAILED = 1
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 
-class FailOn(StrEnum):
-    at_risk = "at_risk"
-    off_track = "off_track"
-    moving_away = "moving_away"
-
-
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    junit = "junit"
+# The choices of --fail-on and of --format (as in kpi.render.registry), each value its name.
+FailOn = StrEnum("FailOn", ["at_risk", "off_track", "moving_away"])
+CheckFormat = StrEnum("CheckFormat", ["text", "json", "github", "junit"])
 
 
 @command()
@@ -42,7 +33,6 @@ def check(
     fail_on: Annotated[
         FailOn,
         typer.Option(
-            "--fail-on",
             help="Fail when a target's status is this or worse "
             "(achieved < on_track < at_risk < off_track < moving_away). Example: --fail-on at_risk",
         ),
@@ -56,11 +46,9 @@ def check(
     ] = False,
     output_format: Annotated[
         CheckFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="text for people; json for scripts; github for GitHub Actions annotations "
-            "(and $GITHUB_STEP_SUMMARY); junit for CI test reports. Example: --format github",
+        format_option(
+            "text for people; json for scripts; github for GitHub Actions annotations "
+            "(and $GITHUB_STEP_SUMMARY); junit for CI test reports. Example: --format github"
         ),
     ] = CheckFormat.text,
     project: ProjectDir = None,
@@ -71,42 +59,27 @@ def check(
 
     Example: kpi check --as-of 2026 --fail-on at_risk --format github
     """
-    root: Path | None = None
-    try:
-        root = project_root(ctx, project)
-        # Only the machine formats point at file lines; the text format need not look them up.
-        located = output_format is not CheckFormat.text
-        result = _judge(root, as_of, Status(fail_on.value), fail_on_missing, located)
-    except KpiError as error:
-        _report_problems(output_format, error.problems, root)
-        raise
-    _write(output_format, result)
-    if not result.passed:
-        raise typer.Exit(EXIT_GATE_FAILED)
-
-
-def _judge(
-    root: Path, as_of: int | None, fail_on: Status, fail_on_missing: bool, located: bool
-) -> GateResult:
     from kpi.gate import evaluate, locate_targets
-    from kpi.store import load_project
-
-    project = load_project(root)
-    report = assess(project, as_of)
-    return evaluate(
-        report,
-        fail_on=fail_on,
-        fail_on_missing=fail_on_missing,
-        settings=project.definition.assessment,
-        locations=locate_targets(report, root, Path.cwd()) if located else None,
-    )
-
-
-def _write(output_format: CheckFormat, result: GateResult) -> None:
-    from kpi.cli.output import emit
     from kpi.render import gate_text
     from kpi.render.registry import render
 
+    root: Path | None = None
+    try:
+        root = project_root(ctx, project)
+        loaded = load_project(root)
+        report = assess(loaded, as_of)
+        # Only the machine formats point at file lines; the text format need not look them up.
+        located = output_format is not CheckFormat.text
+        result = evaluate(
+            report,
+            fail_on=Status(fail_on.value),
+            fail_on_missing=fail_on_missing,
+            settings=loaded.definition.assessment,
+            locations=locate_targets(report, root, Path.cwd()) if located else None,
+        )
+    except KpiError as error:
+        _report_problems(output_format, error.problems, root)
+        raise
     emit(render("check", output_format.value, result, lang=language()))
     if output_format is CheckFormat.github:
         from kpi.render.gate_github import step_summary
@@ -114,6 +87,8 @@ def _write(output_format: CheckFormat, result: GateResult) -> None:
         _append_step_summary(step_summary(result))
     if output_format in (CheckFormat.github, CheckFormat.junit):
         print(gate_text.summary_line(result), file=sys.stderr)
+    if not result.passed:
+        raise typer.Exit(EXIT_GATE_FAILED)
 
 
 def _report_problems(
@@ -135,7 +110,6 @@ def _report_problems(
 
         sys.stdout.write(problem_annotations(problems, file_of))
     elif output_format is CheckFormat.junit:
-        from kpi.cli.output import emit
         from kpi.render.gate_junit import render_problems
 
         emit(render_problems(problems, file_of))
@@ -152,7 +126,5 @@ def _append_step_summary(markdown: str) -> None:
             handle.write(markdown)
     except OSError as error:
         reason = error.strerror or str(error)
-        message = _("warning: cannot write {variable} ({path}): {reason}").format(
-            variable=STEP_SUMMARY_ENV, path=path, reason=reason
-        )
-        print(message, file=sys.stderr)
+        message = _("warning: cannot write {variable} ({path}): {reason}")
+        print(message.format(variable=STEP_SUMMARY_ENV, path=path, reason=reason), file=sys.stderr)

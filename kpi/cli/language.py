@@ -1,12 +1,9 @@
 """Which language a person asked for: ``--lang``, else ``$KPI_LANG``, else the system's language.
 
-Read from the arguments and the environment before the command line is parsed, so that help and
-usage errors are in that language too. The system's language is what gettext programs follow:
-the first of ``LANGUAGE`` (a colon-separated list of preferences), ``LC_ALL``, ``LC_MESSAGES``
-and ``LANG`` that is set and not empty (Python's ``gettext.find`` order); where none is, as on
-most Windows PCs, the user's Windows display language. Any locale name will do (``vi``,
-``vi_VN``, ``vi_VN.UTF-8``, ``vi-VN``); ``C`` and ``POSIX`` mean English, and so does any
-language kpi does not speak.
+Read before the command line is parsed, so that help and usage errors are in it too. The system's
+language is what gettext programs follow (``LOCALE_VARIABLES``), else, as on most Windows PCs, the
+Windows display language. Any locale name will do (``vi_VN.UTF-8``); ``C`` and ``POSIX`` mean
+English, and so does any language kpi does not speak.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ from kpi.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 WindowsLanguage = Callable[[], str | None]  # the shape of ``windows_display_language``
 LANGUAGE_ENV = "KPI_LANG"
-LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")  # gettext.find's order
 _LANGUAGE_NAMES = {
     "en": "en", "english": "en", "c": "en", "posix": "en",
     "vi": "vi", "vietnamese": "vi",  # Windows spells a locale Vietnamese_Vietnam.1258
@@ -26,18 +23,16 @@ _LANGUAGE_NAMES = {
 
 
 def language_of(name: str) -> str | None:
-    """The language of ``LANGUAGES`` that the locale name ``name`` means, ignoring its country,
-    code set and modifier: ``vi``, ``vi_VN``, ``vi_VN.UTF-8``, ``vi-VN`` and
-    ``Vietnamese_Vietnam.1258`` mean ``vi``; ``en_US``, ``C``, ``C.UTF-8`` and ``POSIX`` mean
-    ``en``; ``None`` for any other language or text."""
+    """The language of ``LANGUAGES`` the locale name ``name`` means, whatever its country, code set
+    and modifier (``vi-VN``, ``vi_VN.UTF-8``, ``Vietnamese_Vietnam.1258``: ``vi``; ``C.UTF-8``,
+    ``POSIX``: ``en``); ``None`` for any other language or text."""
     head = name.strip().split(".", 1)[0].split("@", 1)[0]
     return _LANGUAGE_NAMES.get(head.replace("-", "_").split("_", 1)[0].lower())
 
 
 def windows_display_language() -> str | None:
-    """The locale name of the Windows user's display language (``vi_VN`` for Vietnamese):
-    ``GetUserDefaultUILanguage`` looked up in ``locale.windows_locale``. ``None`` on any other
-    system, and where Windows gives a language identifier Python does not know."""
+    """The locale name of the Windows user's display language (``vi_VN``); ``None`` on any other
+    system, and for a language identifier Python does not know."""
     if sys.platform != "win32":
         return None
     import ctypes
@@ -51,9 +46,8 @@ def windows_display_language() -> str | None:
 
 
 def requested_language(argv: Sequence[str]) -> str | None:
-    """The language named by the last ``--lang X`` or ``--lang=X`` in ``argv`` (before a
-    ``--``), when it is one of ``LANGUAGES``; else ``None`` (an unknown ``X`` is the parser's to
-    refuse)."""
+    """The language of the last ``--lang X`` or ``--lang=X`` in ``argv`` before a ``--``, when it
+    is one of ``LANGUAGES``; else ``None`` (an unknown ``X`` is the parser's to refuse)."""
     chosen = None
     for index, argument in enumerate(argv):
         if argument == "--":
@@ -68,10 +62,9 @@ def requested_language(argv: Sequence[str]) -> str | None:
 def system_language(
     environ: Mapping[str, str], windows_language: WindowsLanguage | None = None
 ) -> str:
-    """The language of the user's locale: from the first of ``LOCALE_VARIABLES`` set and not
-    empty in ``environ`` (in ``LANGUAGE``, the first name of its list that is ``en`` or ``vi``,
-    or ``C``), else from ``windows_language()`` (default: ``windows_display_language``; a test
-    passes its own); English when that names no language of ``LANGUAGES``."""
+    """The language of the first of ``LOCALE_VARIABLES`` set and not empty in ``environ`` (in the
+    list ``LANGUAGE`` holds, its first known name), else of ``windows_language()`` (default:
+    ``windows_display_language``); English when that names no language of ``LANGUAGES``."""
     for variable in LOCALE_VARIABLES:
         value = environ.get(variable)
         if value:
@@ -85,10 +78,9 @@ def system_language(
 def choose_language(
     argv: Sequence[str], environ: Mapping[str, str], windows_language: WindowsLanguage | None = None
 ) -> str:
-    """The language (one of ``LANGUAGES``) for the command line ``argv`` in ``environ``:
-    ``--lang`` in ``argv``; else ``$KPI_LANG`` when it is set and not empty (any locale name;
-    English when it names no language kpi has, without an error); else ``system_language``
-    (``windows_language`` as there)."""
+    """The language (one of ``LANGUAGES``) for the command line ``argv`` in ``environ``: its
+    ``--lang``, else ``$KPI_LANG`` when set (any locale name; English, without an error, for a
+    language kpi lacks), else ``system_language`` (``windows_language`` as there)."""
     requested = requested_language(argv)
     if requested is not None:
         return requested

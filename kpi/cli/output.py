@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kpi.store import write_atomically
+
 if TYPE_CHECKING:
     from kpi.render.registry import Rendered
 
@@ -15,8 +17,6 @@ def emit(rendered: Rendered, output: Path | None = None) -> None:
     or, with ``output``, replace that file atomically (its folder is created). Raises
     ``KpiError`` naming the file when it cannot be written."""
     if output is not None:
-        from kpi.store import write_atomically
-
         write_atomically(output, rendered, create_folder=True)
         return
     if isinstance(rendered, bytes):

@@ -9,14 +9,11 @@ from typing import Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, load
+from kpi.cli.common import AsOf, Lang, ProjectDir, command, format_option, judge, output_option
+from kpi.cli.output import emit
 from kpi.i18n import _, language
-from kpi.store import write_atomically
 
-
-class ReportFormat(StrEnum):
-    markdown = "markdown"
-    html = "html"
+ReportFormat = StrEnum("ReportFormat", ["markdown", "html"])  # each value its name
 
 
 @command()
@@ -25,21 +22,16 @@ def report(
     as_of: AsOf = None,
     output_format: Annotated[
         ReportFormat,
-        typer.Option(
-            "--format",
-            "-f",
-            help="markdown (for a pull request or a wiki) or html (one self-contained file, "
-            "printable to A4). Example: --format html",
+        format_option(
+            "markdown (for a pull request or a wiki) or html (one self-contained file, "
+            "printable to A4). Example: --format html"
         ),
     ] = ReportFormat.markdown,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write to FILE instead of stdout. Markdown then gets its SVG charts in a "
-            "folder beside FILE (report.md: report_files/).",
+        output_option(
+            "Write to FILE instead of stdout. Markdown then gets its SVG charts in a "
+            "folder beside FILE (report.md: report_files/)."
         ),
     ] = None,
     project: ProjectDir = None,
@@ -50,11 +42,10 @@ def report(
 
     Example: kpi report --as-of 2026 --format html --output report.html
     """
-    from kpi.cli.output import emit
     from kpi.render.chart import target_charts
     from kpi.render.registry import render
 
-    judged = assess(load(ctx, project), as_of)
+    judged = judge(ctx, project, as_of)
     charts: dict[str, str] | None = None  # Markdown on stdout: no chart files
     if output_format is ReportFormat.html:
         charts = target_charts(judged)  # inline SVG
@@ -62,8 +53,7 @@ def report(
         folder = output.with_name(f"{output.stem}_files")
         charts = {}
         for target_id, svg in target_charts(judged).items():
-            # the charts' folder beside the report is the report's own: create it
-            write_atomically(folder / f"{target_id}.svg", svg, create_folder=True)
+            emit(svg, folder / f"{target_id}.svg")  # the folder is the report's own: created
             charts[target_id] = f"{folder.name}/{target_id}.svg"
     emit(render("report", output_format.value, judged, charts, lang=language()), output)
     if output is not None:
@@ -76,12 +66,7 @@ def chart(
     indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
     output: Annotated[
         Path,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="The chart file: FILE.svg or FILE.png (the extension chooses the format).",
-        ),
+        output_option("The chart file: FILE.svg or FILE.png (the extension chooses the format)."),
     ],
     as_of: AsOf = None,
     project: ProjectDir = None,
@@ -96,8 +81,5 @@ def chart(
     from kpi.render.chart import chart_format, indicator_chart
 
     kind = chart_format(output)  # refuses an unknown extension before loading or drawing
-    loaded = load(ctx, project)
-    loaded.indicator(indicator)  # refuses an unknown one
-    chart_file = indicator_chart(assess(loaded, as_of), indicator, kind)
-    write_atomically(output, chart_file, create_folder=True)
+    emit(indicator_chart(judge(ctx, project, as_of, indicator), indicator, kind), output)
     print(_("wrote {path}").format(path=output), file=sys.stderr)

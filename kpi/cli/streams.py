@@ -1,15 +1,14 @@
 """Standard output and error that never fail on a character, whatever the locale or code page.
 
-Files and pipes get UTF-8: what a redirected ``kpi status > status.txt`` writes is the same on a
-Vietnamese Windows (ANSI code page 1258), an English one (1252) or Linux. A terminal keeps its own
-encoding, and a character it cannot show is written as close as it can: ``ế`` as ``ê`` plus a
-combining accent where the code page has those (1258), else as the bare letter ``e``; ``đ`` as
-``d``; a dash as ``-``; anything else as ``?``. No encoding ends in a ``UnicodeEncodeError``.
+Files and pipes get UTF-8, the same on a Vietnamese Windows (code page 1258), an English one
+(1252) or Linux. A terminal keeps its encoding; what it cannot show is written as close as it can
+(``fallback``), never as a ``UnicodeEncodeError``.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import itertools
 import sys
 from collections.abc import Iterator
@@ -31,14 +30,6 @@ _PLAIN = {
 _BRAILLE = range(0x2800, 0x2900)  # the plot's observed line: two dots a cell across, four down
 
 
-def _encodable(text: str, encoding: str) -> bool:
-    try:
-        text.encode(encoding)
-    except (UnicodeError, LookupError):
-        return False
-    return True
-
-
 def _spellings(character: str) -> Iterator[str]:
     """``character`` written with its accents in every way Unicode allows, best first: with all
     of its accents (the most of them precomposed first), then with fewer, then with none."""
@@ -57,14 +48,12 @@ def _spellings(character: str) -> Iterator[str]:
 
 
 def fallback(character: str, encoding: str) -> str:
-    """What to write for ``character`` where ``encoding`` cannot encode it: the letter with as
-    many of its accents precomposed as ``encoding`` has and the others as combining marks (``ế``
-    is ``ê`` + U+0301 in cp1258), else with the accents it has precomposed (``ê`` in cp1252),
-    else the letter without its accents (``ế`` → ``e``, ``đ`` → ``d`` in ASCII), else an ASCII
-    look-alike of a symbol (``–`` → ``-``), else ``?``. The result is encodable in ``encoding``
-    whenever ``?`` is."""
-    for candidate in (*_spellings(character), _look_alike(character)):
-        if candidate and _encodable(candidate, encoding):
+    """What to write for ``character`` where ``encoding`` cannot (encodable whenever ``?`` is):
+    its closest spelling there (``ế`` is ``ê`` + U+0301 in cp1258, ``ê`` in cp1252, ``e`` in
+    ASCII; ``đ`` is ``d``), else an ASCII look-alike of a symbol (``–``: ``-``), else ``?``."""
+    for candidate in filter(None, (*_spellings(character), _look_alike(character))):
+        with contextlib.suppress(UnicodeError, LookupError):  # not encodable there
+            candidate.encode(encoding)
             return candidate
     return "?"
 
@@ -76,10 +65,9 @@ def _look_alike(character: str) -> str:
 
 
 def error_handler(encoding: str) -> str:
-    """The name of a codec error handler that writes ``fallback(character, encoding)`` for each
-    character ``encoding`` cannot encode (registered on first use). One per encoding: a charmap
-    code page such as cp1258 reports its errors as the ``charmap`` codec's, so the handler
-    cannot learn the encoding from the error."""
+    """The name of a codec error handler (registered on first use) writing ``fallback(c, encoding)``
+    for each character ``encoding`` cannot encode. One per encoding: a charmap code page such as
+    cp1258 reports its errors as the ``charmap`` codec's, which do not name it."""
     canonical = codecs.lookup(encoding).name
     name = f"{FALLBACK_ERRORS}-{canonical}"
     try:
@@ -104,11 +92,9 @@ def _is_terminal(stream: Any) -> bool:
 
 
 def configure_streams() -> None:
-    """Make ``sys.stdout`` and ``sys.stderr`` safe for any text: UTF-8 when the stream is a file
-    or a pipe, the terminal's own encoding when it is a terminal, and in both cases the
-    ``error_handler`` of that encoding (``fallback``) for what it cannot hold. A stream without
-    ``reconfigure`` (replaced by a test or an embedding program, or ``None`` under ``pythonw``)
-    is left as it is. Call it once, before anything is written."""
+    """Make ``sys.stdout`` and ``sys.stderr`` safe for any text (UTF-8 on a file or a pipe, else the
+    terminal's encoding, with its ``error_handler``), before anything is written. A stream without
+    ``reconfigure`` (replaced by a test, ``None`` under ``pythonw``) is left as it is."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if not callable(reconfigure):
