@@ -1,9 +1,6 @@
-"""The CI gate behind ``kpi check``: a verdict for every target, and where each one points.
-
-``evaluate`` is pure: it turns a ``ProjectAssessment`` into verdicts (failed, warned, skipped or
-passed) with the figures behind each. ``locate_targets`` finds, for every target, the line a CI
-annotation should point at, from the origins the assessment carries.
-"""
+"""The CI gate behind ``kpi check`` (assessment -> gate -> render): ``evaluate`` turns a
+``ProjectAssessment`` into verdicts with the figures behind each (pure); ``locate_targets`` finds
+the line each target's CI annotation points at, from the origins the assessment carries."""
 
 from __future__ import annotations
 
@@ -39,13 +36,9 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """One side of a verdict (``None`` where not defined).
-
-    ``value``/``year``: the goal (expected) or the latest value and its year (actual); for a rate
-    target the period's average so far and its last observed year. ``pace``: the pace the
-    progress ratio compares (``Verdict.pace_unit``). ``progress_ratio``: expected is the lowest
-    ratio that passes the gate, actual the target's ratio (``None`` when infinite or unknown).
-    """
+    """One side of a verdict, ``None`` where not defined: the goal (expected) or where the
+    indicator stands (actual, as in ``kpi.kinds.GateFigures``), the pace in ``Verdict.pace_unit``,
+    and the lowest progress ratio that passes (expected) or the target's finite ratio (actual)."""
 
     value: float | None
     year: int | None
@@ -91,16 +84,16 @@ class GateResult:
         return all(v.passed for v in self.verdicts)
 
     def count(self, level: Level) -> int:
-        """How many verdicts have ``level``."""
         return sum(1 for v in self.verdicts if v.level is level)
 
+    def outcome_counts(self) -> dict[str, int]:
+        """How many verdicts ``failed``, ``warned``, were ``skipped`` (no usable data) or are ok."""
+        words = ("failed", "warned", "skipped", "ok")  # one per level, in ``Level`` order
+        return {word: self.count(level) for word, level in zip(words, Level, strict=True)}
+
     def status_counts(self) -> dict[Status, int]:
-        """How many targets have each status, every status listed (best to worst, then the
-        two without data)."""
-        counts = dict.fromkeys(Status, 0)
-        for verdict in self.verdicts:
-            counts[verdict.status] += 1
-        return counts
+        """How many targets have each status, every status listed (in ``Status`` order)."""
+        return {status: sum(v.status is status for v in self.verdicts) for status in Status}
 
 
 def ratio_threshold(fail_on: Status, settings: AssessmentSettings) -> float | None:
@@ -127,29 +120,12 @@ def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
     return Level.WARNING if severity == limit - 1 else Level.OK
 
 
-def _slope_unit(unit: str) -> str:
-    """Units a year; percentage points (``pp/yr``) for a share in ``%``, so that a slope is never
-    read as a growth rate."""
+def _pace_unit(unit: str, pace_is_slope: bool) -> str:
+    """``%/yr`` for growth rates; a slope in units a year, or percentage points (``pp/yr``) for a
+    share in ``%``, so that a slope is never read as a growth rate."""
+    if not pace_is_slope:
+        return "%/yr"
     return "pp/yr" if unit.strip() == "%" else f"{unit}/yr"
-
-
-def _figures(
-    assessment: TargetAssessment, threshold: float | None
-) -> tuple[str, Figures, Figures, str]:
-    """Comparator, expected and actual figures, and the unit of their pace: the kind gives the
-    goal and the figures (``TargetKind.gate_figures``), the gate adds the progress ratios."""
-    figures = assessment.kind.gate_figures(assessment)
-    unit = _slope_unit(assessment.indicator.unit) if figures.pace_is_slope else "%/yr"
-    expected = Figures(
-        figures.expected_value, figures.expected_year, figures.expected_pace, threshold
-    )
-    actual = Figures(
-        figures.actual_value,
-        figures.actual_year,
-        figures.actual_pace,
-        finite(assessment.progress_ratio),
-    )
-    return figures.comparator, expected, actual, unit
 
 
 def evaluate(
@@ -160,29 +136,29 @@ def evaluate(
     settings: AssessmentSettings | None = None,
     locations: Mapping[str, Location] | None = None,
 ) -> GateResult:
-    """Judge every target of ``report``: it fails when its status is at or worse than
-    ``fail_on`` (a status with a severity), or has no usable data and ``fail_on_missing``.
-
-    ``settings`` (the project's thresholds; default ones when ``None``) only fill in the expected
-    progress ratio; ``locations`` maps target ids to where annotations point (see
-    ``locate_targets``).
-    """
+    """Judge every target: it fails at or worse than ``fail_on`` (a status with a severity), or
+    without usable data with ``fail_on_missing``. ``settings`` (default ones when ``None``) give
+    the expected progress ratio; ``locations`` (``locate_targets``) where annotations point."""
     threshold = ratio_threshold(fail_on, settings or AssessmentSettings())
     places = locations or {}
     verdicts = []
-    for assessment in report.targets:
-        level = level_of(assessment.status, fail_on, fail_on_missing)
-        comparator, expected, actual, unit = _figures(assessment, threshold)
+    for a in report.targets:
+        level = level_of(a.status, fail_on, fail_on_missing)
+        figures, ratio = a.kind.gate_figures(a), finite(a.progress_ratio)
         verdicts.append(
             Verdict(
-                assessment,
+                a,
                 passed=level is not Level.ERROR,
                 level=level,
-                comparator=comparator,
-                expected=expected,
-                actual=actual,
-                pace_unit=unit,
-                location=places.get(assessment.target.id),
+                comparator=figures.comparator,
+                expected=Figures(
+                    figures.expected_value, figures.expected_year, figures.expected_pace, threshold
+                ),
+                actual=Figures(
+                    figures.actual_value, figures.actual_year, figures.actual_pace, ratio
+                ),
+                pace_unit=_pace_unit(a.indicator.unit, figures.pace_is_slope),
+                location=places.get(a.target.id),
             )
         )
     return GateResult(report.project_name, report.as_of, fail_on, fail_on_missing, tuple(verdicts))
@@ -204,23 +180,16 @@ def display_path(path: Path, root: Path, relative_to: Path | None) -> str:
 def locate_targets(
     report: ProjectAssessment, root: Path, relative_to: Path | None = None
 ) -> dict[str, Location]:
-    """For each target id, where a CI annotation about it should point.
-
-    With a latest usable observation (up to ``report.as_of``): its file at the line of its
-    ``year = ...`` key. Without: ``targets.toml`` at the line of the target's ``id = ...`` key.
-    Files are named relative to ``relative_to`` when they lie inside it (CI runs at the
-    repository root), else relative to the project folder ``root``. Lines come from the
-    assessment (the store kept them when it read the files); an unknown one is ``None``.
-    """
+    """For each target id, where a CI annotation points: the latest usable observation's
+    ``year = ...`` line, else the target's ``id = ...`` line in ``targets.toml`` (``None`` when
+    unknown); files named as ``display_path`` does (CI runs at the repository root)."""
     found: dict[str, Location] = {}
-    for assessment in report.targets:
-        origin = None
-        if assessment.latest is not None and assessment.indicator_id in report.indicators:
-            view = report.indicators[assessment.indicator_id]
-            origin = view.origin_of(assessment.latest.year)
+    for a in report.targets:
+        view = report.indicators.get(a.indicator_id)
+        origin = None if a.latest is None or view is None else view.origin_of(a.latest.year)
         if origin is None:
-            origin = report.target_origins.get(assessment.target.id, Origin(Path(TARGETS_FILE)))
-        found[assessment.target.id] = Location(
+            origin = report.target_origins.get(a.target.id, Origin(Path(TARGETS_FILE)))
+        found[a.target.id] = Location(
             display_path(root / origin.file, root, relative_to), origin.line
         )
     return found

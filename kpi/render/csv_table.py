@@ -33,10 +33,8 @@ def _flatten(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def status_csv(report: ProjectAssessment) -> str:
-    """The status as CSV text with the header ``COLUMNS``; empty cells for unknown values.
-
-    Monitored indicators come last with an empty ``id`` and ``target`` and status ``monitored``.
-    """
+    """The status as CSV text with the header ``COLUMNS``, empty cells for unknown values;
+    monitored indicators last, with an empty ``id`` and ``target`` and status ``monitored``."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

@@ -1,20 +1,12 @@
-"""``kpi export``: every observation in long format, one row per indicator and year.
-
-Formats for machines, the same in every language. Indicators come in ``targets.toml`` order and
-years ascending, with values unrounded (``repr`` of the float): ``csv`` in the import's columns
-(``OBSERVATION_COLUMNS``: export then import round-trips), ``json`` as ``{"observations": [...]}``
-with the same keys (``null`` for absent fields), and ``sdmx-csv`` (SDMX-CSV 1.0) with the
-columns ``SDMX_COLUMNS``. Its ``DATAFLOW`` is ``KPI:<PROJECT_ID>(1.0)``: agency ``KPI`` (this
-tool, as no statistical agency maintains the dataflow), id the project name in upper-case ASCII
-letters, digits and ``_`` (see ``dataflow_id``), version ``1.0``. Revisions are not exported:
-they live in the TOML files.
-"""
+"""``kpi export``: every observation in long format (machine formats, the same in every language).
+Indicators in ``targets.toml`` order, years ascending, values unrounded (``repr``); revisions
+stay in the TOML files. SDMX-CSV's ``DATAFLOW`` is ``KPI:<dataflow_id>(1.0)``: agency ``KPI``
+(this tool, as no statistical agency maintains the dataflow), version ``1.0``."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -31,20 +23,10 @@ SDMX_VERSION = "1.0"
 
 
 def records(table: ObservationTable) -> Iterator[dict[str, Any]]:
-    """Every observation as a dict with the keys ``OBSERVATION_COLUMNS`` (``None`` for an
-    absent url or note), in the table's order."""
+    """Each observation in order, as a dict keyed by ``OBSERVATION_COLUMNS`` (``None``: absent)."""
+    indicator, *fields = OBSERVATION_COLUMNS
     for row in table.rows:
-        observation = row.observation
-        yield {
-            "indicator": row.indicator_id,
-            "year": observation.year,
-            "value": observation.value,
-            "source": observation.source,
-            "status": observation.status,
-            "series_break": observation.series_break,
-            "url": observation.url,
-            "note": observation.note,
-        }
+        yield {indicator: row.indicator_id} | {key: getattr(row.observation, key) for key in fields}
 
 
 def _cell(value: Any) -> str:
@@ -72,10 +54,10 @@ def render_csv(table: ObservationTable) -> str:
 
 
 def render_json(table: ObservationTable) -> str:
-    """``{"observations": [...]}``, each object with the keys ``OBSERVATION_COLUMNS``, and a
-    final newline."""
-    document = {"observations": list(records(table))}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    """``{"observations": [...]}`` with the keys ``OBSERVATION_COLUMNS``, and a final newline."""
+    from kpi.render.status_json import as_json
+
+    return as_json({"observations": list(records(table))})
 
 
 def dataflow_id(project_name: str) -> str:
@@ -99,13 +81,12 @@ def render_sdmx_csv(table: ObservationTable) -> str:
     dataflow = f"{SDMX_AGENCY}:{dataflow_id(table.project_name)}({SDMX_VERSION})"
 
     def rows() -> Iterator[list[Any]]:
-        for row, record in zip(table.rows, records(table), strict=True):
-            source = record["source"]
-            if record["url"]:
-                source = f"{source} ({record['url']})"
+        for row in table.rows:
+            obs = row.observation
+            source = f"{obs.source} ({obs.url})" if obs.url else obs.source
             yield [
-                dataflow, record["indicator"], record["year"], record["value"], row.unit,
-                record["status"], record["series_break"], source, record["note"],
+                dataflow, row.indicator_id, obs.year, obs.value, row.unit, obs.status,
+                obs.series_break, source, obs.note,
             ]  # fmt: skip
 
     return _write_csv(SDMX_COLUMNS, rows())

@@ -1,27 +1,15 @@
 """``kpi check --format json``: one top-level object, like Lighthouse CI's assertion results.
-
 Keys are stable (new ones may be added, none renamed); unknown figures are ``null``, numbers are
-plain JSON numbers; only ``message`` is prose for people.
-"""
+plain JSON numbers; only ``message`` is prose for people."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from kpi.gate import Figures, GateResult, Level, Verdict
+from kpi.gate import GateResult, Verdict
 from kpi.progress import Status
 from kpi.render.gate_text import verdict_message
-
-
-def _figures(figures: Figures, comparator: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {} if comparator is None else {"comparator": comparator}
-    data |= {
-        "value": figures.value,
-        "year": figures.year,
-        "pace": figures.pace,
-        "progress_ratio": figures.progress_ratio,
-    }
-    return data
 
 
 def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None) -> dict[str, Any]:
@@ -38,8 +26,8 @@ def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None
         "level": verdict.level.value,
         "unit": a.indicator.unit,
         "pace_unit": verdict.pace_unit,
-        "expected": _figures(verdict.expected, verdict.comparator),
-        "actual": _figures(verdict.actual),
+        "expected": {"comparator": verdict.comparator, **asdict(verdict.expected)},
+        "actual": asdict(verdict.actual),
         "message": verdict_message(verdict, fail_on),
         "notes": notes_list(a.notes, notes_lang),
         "file": location.file if location else None,
@@ -51,12 +39,7 @@ def document(result: GateResult, notes_lang: str | None = None) -> dict[str, Any
     """The whole of ``kpi check --format json``; notes' messages in ``notes_lang``."""
     summary: dict[str, Any] = {"total": len(result.verdicts)}
     summary |= {status.value: count for status, count in result.status_counts().items()}
-    summary |= {
-        "failed": result.count(Level.ERROR),
-        "warned": result.count(Level.WARNING),
-        "skipped": result.count(Level.NOTICE),
-        "ok": result.count(Level.OK),
-    }
+    summary |= result.outcome_counts()
     return {
         "project": result.project_name,
         "as_of": result.as_of,

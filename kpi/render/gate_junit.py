@@ -1,11 +1,7 @@
 """``kpi check --format junit``: JUnit XML that GitLab, Jenkins, Azure DevOps and the GitHub
-test-report actions read natively.
-
-One ``<testcase classname="kpi.<indicator>" name="<target id>">`` per target: a ``<failure>`` when
-it fails the gate, ``<skipped>`` when it has no usable data and does not fail; the human message
-in ``<system-out>``. Built with ``xml.etree.ElementTree`` (which escapes markup); characters XML
-1.0 cannot carry are dropped.
-"""
+test-report actions read natively. One ``<testcase classname="kpi.<indicator>" name="<id>">`` per
+target: a ``<failure>`` when it fails the gate, ``<skipped>`` when it has no usable data and does
+not fail, the message in ``<system-out>``; characters XML 1.0 cannot carry are dropped."""
 
 from __future__ import annotations
 
@@ -26,22 +22,23 @@ def clean(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _counted(element: ET.Element, tests: int, failures: int, errors: int, skipped: int) -> None:
-    element.set("tests", str(tests))
-    element.set("failures", str(failures))
-    element.set("errors", str(errors))
-    element.set("skipped", str(skipped))
-    element.set("time", "0")
+def _case(classname: str, name: str, file: str | None, line: int | None) -> ET.Element:
+    case = ET.Element("testcase", {"classname": classname, "name": name, "time": "0"})
+    if file is not None:
+        case.set("file", clean(file))
+        if line is not None:
+            case.set("line", str(line))
+    return case
 
 
 def _document(
     cases: Sequence[ET.Element], properties: dict[str, str], counts: tuple[int, int, int]
 ) -> bytes:
     failures, errors, skipped = counts
-    root = ET.Element("testsuites", {"name": SUITE_NAME})
-    _counted(root, len(cases), failures, errors, skipped)
-    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME})
-    _counted(suite, len(cases), failures, errors, skipped)
+    attributes = {"name": SUITE_NAME, "tests": str(len(cases)), "failures": str(failures)}
+    attributes |= {"errors": str(errors), "skipped": str(skipped), "time": "0"}
+    root = ET.Element("testsuites", attributes)
+    suite = ET.SubElement(root, "testsuite", attributes)
     listed = ET.SubElement(suite, "properties")
     for name, value in properties.items():
         ET.SubElement(listed, "property", {"name": name, "value": clean(value)})
@@ -56,22 +53,16 @@ def render(result: GateResult) -> bytes:
     cases = []
     for verdict in result.verdicts:
         message = clean(verdict_message(verdict, result.fail_on))
-        case = ET.Element(
-            "testcase",
-            {
-                "classname": f"kpi.{verdict.assessment.indicator_id}",
-                "name": verdict.target_id,
-                "time": "0",
-            },
+        location = verdict.location
+        case = _case(
+            f"kpi.{verdict.assessment.indicator_id}",
+            verdict.target_id,
+            location.file if location else None,
+            location.line if location else None,
         )
-        if verdict.location is not None:
-            case.set("file", clean(verdict.location.file))
-            if verdict.location.line is not None:
-                case.set("line", str(verdict.location.line))
         if verdict.level is Level.ERROR:
-            failure = ET.SubElement(
-                case, "failure", {"message": message, "type": verdict.status.value}
-            )
+            attributes = {"message": message, "type": verdict.status.value}
+            failure = ET.SubElement(case, "failure", attributes)
             failure.text = clean(verdict_message(verdict, result.fail_on, separator="\n"))
         elif verdict.level is Level.NOTICE:
             ET.SubElement(case, "skipped", {"message": message})
@@ -93,16 +84,10 @@ def render_problems(problems: Sequence[Problem], file_of: Callable[[Problem], st
     """A JUnit document with one ``<error>`` test case per problem that stopped the check."""
     cases = []
     for number, problem in enumerate(problems, start=1):
-        file = file_of(problem)
         name = clean(f"problem {number}: {problem.where()}")
-        case = ET.Element("testcase", {"classname": "kpi.data", "name": name, "time": "0"})
-        if file is not None:
-            case.set("file", clean(file))
-            if problem.line is not None:
-                case.set("line", str(problem.line))
-        error = ET.SubElement(
-            case, "error", {"message": clean(str(problem)), "type": "invalid_data"}
-        )
-        error.text = clean(str(problem))
+        case = _case("kpi.data", name, file_of(problem), problem.line)
+        text = clean(str(problem))
+        error = ET.SubElement(case, "error", {"message": text, "type": "invalid_data"})
+        error.text = text
         cases.append(case)
     return _document(cases, {}, (0, len(cases), 0))

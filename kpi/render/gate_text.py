@@ -18,10 +18,6 @@ MARKS = {
 }
 
 
-def _label(verdict: Verdict) -> str:
-    return human.status_label(verdict.status)
-
-
 def _pace_unit(verdict: Verdict) -> str:
     """The verdict's pace unit (``%/yr``, ``pp/yr``, ``<unit>/yr``) in the current language."""
     unit = verdict.pace_unit
@@ -35,19 +31,17 @@ def _pace_unit(verdict: Verdict) -> str:
 
 
 def headline(verdict: Verdict, fail_on: Status) -> str:
-    """The status and what it means for the gate, e.g. ``at risk, one step better than off
-    track``."""
-    label, fail_on_label = _label(verdict), human.status_label(fail_on)
+    """The status and its meaning for the gate, e.g. ``at risk, one step better than off track``."""
+    label = human.status_label(verdict.status)
+    words = {"status": label, "fail_on": human.status_label(fail_on)}
     if verdict.level is Level.ERROR:
         if verdict.status.is_missing:
-            return _("{status}, failing with --fail-on-missing").format(status=label)
-        return _("{status}, at or worse than {fail_on}").format(status=label, fail_on=fail_on_label)
+            return _("{status}, failing with --fail-on-missing").format(**words)
+        return _("{status}, at or worse than {fail_on}").format(**words)
     if verdict.level is Level.WARNING:
-        return _("{status}, one step better than {fail_on}").format(
-            status=label, fail_on=fail_on_label
-        )
+        return _("{status}, one step better than {fail_on}").format(**words)
     if verdict.level is Level.NOTICE:
-        return _("{status}, failing only with --fail-on-missing").format(status=label)
+        return _("{status}, failing only with --fail-on-missing").format(**words)
     return label
 
 
@@ -56,17 +50,12 @@ def _trend_text(verdict: Verdict) -> str | None:
     a, actual, expected = verdict.assessment, verdict.actual, verdict.expected
     if actual.pace is None:
         return None
-    unit = _pace_unit(verdict)
-    observed = human.number(actual.pace, signed=True)
+    pace, unit = human.number(actual.pace, signed=True), _pace_unit(verdict)
     if expected.pace is None:
-        return _("trend {pace} {unit} since {year}").format(
-            pace=observed, unit=unit, year=a.trend_from
-        )
+        return _("trend {pace} {unit} since {year}").format(pace=pace, unit=unit, year=a.trend_from)
+    needed = human.number(expected.pace, signed=True)
     return _("trend {pace} {unit} since {year} against {needed} {unit} needed").format(
-        pace=observed,
-        unit=unit,
-        year=a.trend_from,
-        needed=human.number(expected.pace, signed=True),
+        pace=pace, unit=unit, year=a.trend_from, needed=needed
     )
 
 
@@ -84,10 +73,9 @@ def _ratio_text(verdict: Verdict) -> str | None:
 
 
 def figures_text(verdict: Verdict, as_of: int | None = None) -> str:
-    """The figures behind the verdict: where the indicator stands, the goal, the pace observed
-    and needed, the progress ratio. With ``as_of`` (the text format) the latest value carries
-    every mark the formats for people show (``human.marks``, ``!`` when stale); without it (the
-    messages of the machine formats) it carries no ``!``."""
+    """Where the indicator stands, the goal, the pace observed and needed, the progress ratio; the
+    latest value marked as in the formats for people (``human.marks``), its stale ``!`` only with
+    ``as_of`` (the text format, not the machine formats' messages)."""
     a = verdict.assessment
     goal = _("goal {goal}").format(goal=human.goal_text(a.target, a.indicator.unit))
     parts = _FIGURE_PARTS[a.kind.name](verdict, goal, as_of)
@@ -96,30 +84,22 @@ def figures_text(verdict: Verdict, as_of: int | None = None) -> str:
 
 
 def _level_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | None]:
-    """Latest value, goal, trend observed against the trend needed."""
     latest = _("latest {latest}").format(latest=human.latest_text(verdict.assessment.latest, as_of))
     return [latest, goal, _trend_text(verdict)]
 
 
 def _rate_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | None]:
-    """Average so far over the period, goal, rate needed from now on."""
     actual, expected = verdict.actual, verdict.expected
     unit = _pace_unit(verdict)
     parts: list[str | None] = []
     if actual.value is not None:
-        parts.append(
-            _("average {rate} {unit} {start}–{end}").format(
-                rate=human.number(actual.value),
-                unit=unit,
-                start=verdict.assessment.trend_from,
-                end=actual.year,
-            )
-        )
+        rate, start = human.number(actual.value), verdict.assessment.trend_from
+        average = _("average {rate} {unit} {start}–{end}")
+        parts.append(average.format(rate=rate, unit=unit, start=start, end=actual.year))
     parts.append(goal)
     if expected.pace is not None:
-        parts.append(
-            _("needs {rate} {unit} from now on").format(rate=human.number(expected.pace), unit=unit)
-        )
+        needs = _("needs {rate} {unit} from now on")
+        parts.append(needs.format(rate=human.number(expected.pace), unit=unit))
     return parts
 
 
@@ -131,37 +111,28 @@ _FIGURE_PARTS: dict[str, Callable[[Verdict, str, int | None], list[str | None]]]
 
 
 def verdict_message(verdict: Verdict, fail_on: Status, separator: str = "; ") -> str:
-    """Headline, figures (``figures_text`` without ``as_of``), then each note, joined by
-    ``separator``: the message of the machine formats."""
+    """The machine formats' message: headline, figures (no ``as_of``), notes, by ``separator``."""
     notes = [note.message for note in verdict.assessment.notes]
     return separator.join([f"{headline(verdict, fail_on)}: {figures_text(verdict)}", *notes])
 
 
-_SUMMARIES = {
-    True: N_(
-        "passed: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok "
-        "of {total} targets as of {year} ({options})"
-    ),
-    False: N_(
-        "FAILED: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok "
-        "of {total} targets as of {year} ({options})"
-    ),
-}
+_PASSED = N_(
+    "passed: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok "
+    "of {total} targets as of {year} ({options})"
+)
+_FAILED = N_(
+    "FAILED: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok "
+    "of {total} targets as of {year} ({options})"
+)
 
 
 def summary_line(result: GateResult) -> str:
-    """``passed: 0 failed, 1 warned, 3 skipped (no usable data), 1 ok of 5 targets as of 2026
-    (--fail-on off_track)``."""
+    """The gate's last line, e.g. ``passed: 0 failed, 1 warned, 3 skipped (no usable data), 1 ok
+    of 5 targets as of 2026 (--fail-on off_track)``."""
     options = f"--fail-on {result.fail_on.value}"
     options += " --fail-on-missing" if result.fail_on_missing else ""
-    return _(_SUMMARIES[result.passed]).format(
-        failed=result.count(Level.ERROR),
-        warned=result.count(Level.WARNING),
-        skipped=result.count(Level.NOTICE),
-        ok=result.count(Level.OK),
-        total=len(result.verdicts),
-        year=result.as_of,
-        options=options,
+    return _(_PASSED if result.passed else _FAILED).format(
+        **result.outcome_counts(), total=len(result.verdicts), year=result.as_of, options=options
     )
 
 
@@ -170,14 +141,15 @@ def render(result: GateResult) -> str:
     marks = {level: _(mark) for level, mark in MARKS.items()}
     mark_width = max(len(mark) for mark in marks.values())
     width = max((len(v.target_id) for v in result.verdicts), default=0)
-    status_width = max((len(_label(v)) for v in result.verdicts), default=0)
+    labels = [human.status_label(v.status) for v in result.verdicts]
+    status_width = max(map(len, labels), default=0)
     lines = []
-    for verdict in result.verdicts:
+    for verdict, label in zip(result.verdicts, labels, strict=True):
         notes = [note.message for note in verdict.assessment.notes]
         why = "; ".join([figures_text(verdict, result.as_of), *notes])
         lines.append(
             f"{marks[verdict.level]:<{mark_width}}  {verdict.target_id:<{width}}  "
-            f"{_label(verdict):<{status_width}}  {why}"
+            f"{label:<{status_width}}  {why}"
         )
     if result.verdicts:
         lines.append("")

@@ -35,25 +35,16 @@ def status_markdown(report: ProjectAssessment) -> str:
     ]  # fmt: skip
     lines += [row([escape(h) for h in headings]), row(["---"] * len(headings))]
     for a in report.targets:
-        lines.append(
-            row(
-                [
-                    f"`{a.target.id}`",
-                    *map(
-                        escape,
-                        [
-                            human.latest_text(a.latest, report.as_of),
-                            human.goal_text(a.target, a.indicator.unit),
-                            human.number(a.gap),
-                            human.needs_text(a),
-                            human.assessment_trend(a),
-                            human.projected_text(a),
-                        ],
-                    ),
-                    f"**{escape(human.status_label(a.status))}**",
-                ]
-            )
-        )
+        texts = [
+            human.latest_text(a.latest, report.as_of),
+            human.goal_text(a.target, a.indicator.unit),
+            human.number(a.gap),
+            human.needs_text(a),
+            human.assessment_trend(a),
+            human.projected_text(a),
+        ]
+        status = f"**{escape(human.status_label(a.status))}**"
+        lines.append(row([f"`{a.target.id}`", *map(escape, texts), status]))
     notes = [f"- `{a.target.id}`: {escape(n.message)}" for a in report.targets for n in a.notes]
     if notes:
         lines += ["", escape(_("Notes:")), "", *notes]
@@ -62,16 +53,9 @@ def status_markdown(report: ProjectAssessment) -> str:
         headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
         lines += [row([escape(h) for h in headings]), row(["---"] * 4)]
         for m in report.monitored:
-            lines.append(
-                row(
-                    [
-                        f"`{m.indicator_id}`",
-                        escape(human.latest_text(m.latest, report.as_of)),
-                        escape(m.indicator.unit),
-                        escape(human.monitored_trend(m)),
-                    ]
-                )
-            )
+            latest, trend = human.latest_text(m.latest, report.as_of), human.monitored_trend(m)
+            texts = [latest, m.indicator.unit, trend]
+            lines.append(row([f"`{m.indicator_id}`", *map(escape, texts)]))
     summary = human.summary_line([a.status for a in report.targets])
     lines += ["", escape(human.legend()), "", escape(summary)]
     return "\n".join(lines) + "\n"

@@ -1,17 +1,8 @@
-"""Every command's ``--format`` choices, each a format behind one interface.
-
-A format is a function of a ``kpi/render`` module that takes the command's subject (the
-assessment; for ``show`` also the indicator id; the gate's result for ``check``; the long table of
-observations for ``export``; the assessment and its charts for ``report``) and returns text or
-bytes. ``FORMATS`` names each by module and function, so a command imports only the format it
-runs and start-up pays for nothing else.
-Adding a format is one module (or function) and one entry here; ``kpi.cli.output.emit`` writes
-what it returns.
-
-Formats for people (``for_people``) follow ``--lang``; the others (JSON, CSV, SDMX-CSV, JUnit,
-GitHub annotations) are the same in every language, except what PRODUCT.md names: the human
-``message`` of a note.
-"""
+"""Every command's ``--format`` choices, each a function of a ``kpi/render`` module that takes
+the command's subject (assessment, gate result, observation table...) and returns text or bytes
+(written by ``kpi.cli.output.emit``). ``FORMATS`` names each by module and function, so a command
+imports only the format it runs. Formats for people follow ``--lang``; the others are the same in
+every language, but for the notes' messages (PRODUCT.md)."""
 
 from __future__ import annotations
 
@@ -27,57 +18,48 @@ Rendered = str | bytes
 
 @dataclass(frozen=True, slots=True)
 class Format:
-    """One ``--format`` choice: the function that renders it; whether it is for people (its
-    text follows ``--lang``); whether it carries notes, whose messages follow ``--lang`` even
-    in a machine format (the function then takes ``notes_lang``)."""
+    """One ``--format`` choice: the function of a ``kpi.render`` module that renders it; whether
+    it is for people (its text follows ``--lang``); whether it carries notes, whose messages follow
+    ``--lang`` even in a machine format (the function then takes ``notes_lang``)."""
 
     module: str
     function: str
-    for_people: bool
+    for_people: bool = False
     note_messages: bool = False
 
     def load(self) -> Callable[..., Rendered]:
         """The rendering function (its module is imported now)."""
-        renderer: Callable[..., Rendered] = getattr(
-            importlib.import_module(self.module), self.function
-        )
+        module = importlib.import_module(f"kpi.render.{self.module}")
+        renderer: Callable[..., Rendered] = getattr(module, self.function)
         return renderer
-
-
-def _people(module: str, function: str) -> Format:
-    return Format(f"kpi.render.{module}", function, for_people=True)
-
-
-def _machines(module: str, function: str, note_messages: bool = False) -> Format:
-    return Format(f"kpi.render.{module}", function, False, note_messages)
 
 
 # command -> --format choice -> format; the first choice is the command's default.
 FORMATS: dict[str, dict[str, Format]] = {
     "status": {
-        "table": _people("table", "status_table"),
-        "json": _machines("status_json", "render_status", note_messages=True),
-        "csv": _machines("csv_table", "status_csv"),
-        "markdown": _people("markdown", "status_markdown"),
+        "table": Format("table", "status_table", for_people=True),
+        "json": Format("status_json", "render_status", note_messages=True),
+        "csv": Format("csv_table", "status_csv"),
+        "markdown": Format("markdown", "status_markdown", for_people=True),
     },
     "show": {
-        "table": _people("table", "show_table"),
-        "json": _machines("status_json", "render_show", note_messages=True),
+        "table": Format("table", "show_table", for_people=True),
+        "json": Format("status_json", "render_show", note_messages=True),
     },
     "check": {
-        "text": _people("gate_text", "render"),
-        "json": _machines("gate_json", "render", note_messages=True),
-        "github": _machines("gate_github", "render"),
-        "junit": _machines("gate_junit", "render"),
+        "text": Format("gate_text", "render", for_people=True),
+        "json": Format("gate_json", "render", note_messages=True),
+        "github": Format("gate_github", "render"),
+        "junit": Format("gate_junit", "render"),
     },
     "report": {
-        "markdown": _people("report_markdown", "report_markdown"),
-        "html": _people("report_html", "report_html"),
+        "markdown": Format("report_markdown", "report_markdown", for_people=True),
+        "html": Format("report_html", "report_html", for_people=True),
     },
     "export": {
-        "csv": _machines("export", "render_csv"),
-        "json": _machines("export", "render_json"),
-        "sdmx-csv": _machines("export", "render_sdmx_csv"),
+        "csv": Format("export", "render_csv"),
+        "json": Format("export", "render_json"),
+        "sdmx-csv": Format("export", "render_sdmx_csv"),
     },
 }
 

@@ -1,16 +1,13 @@
-"""`kpi status` and `kpi show` as JSON, and the plain data (dicts, lists, numbers) behind it.
-
-These dicts are the contract of ``kpi status --format json`` (``PRODUCT.md``): keys are stable,
-unknown values are ``None`` (JSON ``null``), never missing, and infinite ratios become ``None``.
-"""
+"""`kpi status` and `kpi show` as JSON, and the plain data behind it: the contract of
+``kpi status --format json`` (``PRODUCT.md``): keys are stable, unknown values are ``None`` (JSON
+``null``), never missing, and infinite ratios become ``None``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from kpi.kinds import kind_of_target
-from kpi.model import LevelTarget, Observation, RateTarget
+from kpi.model import Observation
 from kpi.notes import Note
 from kpi.progress import MonitoredSummary, ProjectAssessment, TargetAssessment, finite
 
@@ -19,12 +16,7 @@ def latest_dict(observation: Observation | None) -> dict[str, Any] | None:
     """The ``latest`` object: year, value, status and series_break (or ``None``)."""
     if observation is None:
         return None
-    return {
-        "year": observation.year,
-        "value": observation.value,
-        "status": observation.status,
-        "series_break": observation.series_break,
-    }
+    return {key: getattr(observation, key) for key in ("year", "value", "status", "series_break")}
 
 
 def observation_dict(observation: Observation) -> dict[str, Any]:
@@ -32,12 +24,6 @@ def observation_dict(observation: Observation) -> dict[str, Any]:
     data = observation.model_dump(mode="json")
     data["revisions"] = [revision.model_dump(mode="json") for revision in observation.revisions]
     return data
-
-
-def target_dict(target: LevelTarget | RateTarget) -> dict[str, Any]:
-    """The ``target`` object: comparator/value/year, or low/high/start/end for a rate (the
-    kind's ``TargetKind.target_dict``)."""
-    return kind_of_target(target).target_dict(target)
 
 
 def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, str]]:
@@ -96,28 +82,19 @@ def status_document(report: ProjectAssessment, notes_lang: str | None = None) ->
     }
 
 
-def details_dict(assessment: TargetAssessment) -> dict[str, Any]:
-    """The intermediate figures behind an assessment, for ``kpi show --format json`` (the kind's
-    ``TargetKind.details_dict``)."""
-    return assessment.kind.details_dict(assessment.details)
-
-
 def show_document(
     report: ProjectAssessment, indicator_id: str, notes_lang: str | None = None
 ) -> dict[str, Any]:
-    """The whole of ``kpi show INDICATOR --format json``: definition, observations up to
-    ``report.as_of``, assessments."""
+    """The whole of ``kpi show INDICATOR --format json`` (observations up to ``report.as_of``)."""
     view = report.indicators[indicator_id]
-    definition = view.indicator.model_dump(mode="json", exclude={"targets"})
-    definition["id"] = indicator_id
+    definition = view.indicator.model_dump(mode="json", exclude={"targets"}) | {"id": indicator_id}
     targets = []
-    for assessment in report.targets:
-        if assessment.indicator_id != indicator_id:
-            continue
-        entry = assessment_dict(assessment, notes_lang)
-        entry["definition"] = assessment.target.model_dump(mode="json")
-        entry["details"] = details_dict(assessment)
-        targets.append(entry)
+    for a in report.targets:
+        if a.indicator_id == indicator_id:
+            entry = assessment_dict(a, notes_lang)
+            entry["definition"] = a.target.model_dump(mode="json")
+            entry["details"] = a.kind.details_dict(a.details)
+            targets.append(entry)
     monitored = next((m for m in report.monitored if m.indicator_id == indicator_id), None)
     return {
         "project": report.project_name,
