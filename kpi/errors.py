@@ -9,11 +9,8 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with the user's input: where it is (file, line, key) and what is wrong.
-
-    ``file`` is shown relative to the project when possible; ``line`` is 1-based or ``None`` when
-    unknown; ``key`` is a dotted path such as ``indicators.x.targets[0].value``.
-    """
+    """One thing wrong with the user's input and where: ``file`` (relative to the project when
+    possible), 1-based ``line`` (``None``: unknown) and dotted ``key`` (``indicators.x.unit``)."""
 
     message: str
     file: Path | None = None
@@ -24,10 +21,7 @@ class Problem:
         """Return ``file:line: key`` (the parts that are known), or an empty string."""
         parts = []
         if self.file is not None:
-            location = str(self.file)
-            if self.line is not None:
-                location += f":{self.line}"
-            parts.append(location)
+            parts.append(str(self.file) if self.line is None else f"{self.file}:{self.line}")
         if self.key:
             parts.append(self.key)
         return ": ".join(parts)
@@ -38,10 +32,8 @@ class Problem:
 
 
 class KpiError(Exception):
-    """A user error: bad input, bad data, or a request the tool refuses. Never a bug.
-
-    Carries one or more ``Problem`` and an optional ``hint`` saying what to do about it.
-    """
+    """A user error (bad input, bad data, or a request the tool refuses; never a bug): one or more
+    ``Problem`` and an optional ``hint`` saying what to do about it."""
 
     def __init__(self, problems: Problem | Iterable[Problem], hint: str | None = None) -> None:
         self.problems: tuple[Problem, ...] = (

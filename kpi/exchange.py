@@ -1,14 +1,11 @@
 """``kpi import``: observations in long format, one row per indicator and year.
 
-Import reads CSV (UTF-8, with or without a byte-order mark, comma-separated, header first) or
-JSON (a list of objects, or the ``{"observations": [...]}`` object that ``export --format json``
-writes), with the columns/keys ``COLUMNS``: ``indicator, year, value, source`` are required,
-``status, series_break, url, note`` optional (an empty cell or ``null`` means absent); any other
-column or key is an error. ``plan_import`` validates every row before anything is written and
-reports every bad row with its line and column, so an import is all or nothing.
-
-The columns are those ``kpi export --format csv`` writes (``kpi.render.export``), so an export
-imports back unchanged.
+CSV is UTF-8 (a byte-order mark allowed), comma-separated, header first; JSON is a list of
+objects or the ``{"observations": [...]}`` object that ``export --format json`` writes. The
+columns/keys are ``COLUMNS``, those ``kpi export --format csv`` writes, so an export imports back:
+``indicator, year, value, source`` required, the others optional (an empty cell or ``null`` is
+absent), any other an error. ``plan_import`` checks every row before anything is written and
+reports every bad one with its line and column, so an import is all or nothing.
 """
 
 from __future__ import annotations
@@ -27,18 +24,11 @@ from pydantic import ValidationError
 
 from kpi.errors import KpiError, Problem
 from kpi.i18n import N_, _, language
-from kpi.model import (
-    MAX_YEAR,
-    MIN_YEAR,
-    OBSERVATION_COLUMNS,
-    Observation,
-    ObservationStatus,
-    Project,
-    is_identifier,
-)
+from kpi.model import MAX_YEAR, MIN_YEAR, Observation, ObservationStatus, Project, is_identifier
+from kpi.model import OBSERVATION_COLUMNS as COLUMNS
+from kpi.store import read_text
 from kpi.validate import observation_problems
 
-COLUMNS = OBSERVATION_COLUMNS
 REQUIRED_COLUMNS = COLUMNS[:4]
 _STATUSES: dict[Any, ObservationStatus] = {"A": "A", "E": "E", "P": "P", "F": "F"}
 _TRUE = frozenset({"true", "yes", "1"})
@@ -46,6 +36,11 @@ _FALSE = frozenset({"false", "no", "0", ""})
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _NON_FINITE = frozenset({"nan", "inf", "infinity"})
+_NOT_A_YEAR = N_("{value} is not a whole number (a year such as 2024)")
+_EMPTY = {
+    "indicator": N_("is empty"),
+    "source": N_("is empty; every observation names its source"),
+}
 
 
 def exact_number(value: float) -> str:
@@ -61,12 +56,9 @@ def _join(prefix: str, column: str) -> str | None:
 
 @dataclass(frozen=True)
 class ImportRow:
-    """One good row of an import file: the observation for ``indicator``, and where it was read.
-
-    ``line`` is the 1-based line of the row (CSV: its first physical line; JSON: the line where
-    its object starts; ``None`` when unknown); ``key`` is ``""`` for CSV, the object's index for
-    JSON (``[3]`` or ``observations[3]``).
-    """
+    """One good row of an import file: the observation for ``indicator`` and where it was read:
+    its 1-based ``line`` (CSV: the row's first line; JSON: where its object starts; ``None``:
+    unknown) and ``key`` (``""`` for CSV; for JSON the object's index, ``observations[3]``)."""
 
     indicator: str
     observation: Observation
@@ -85,9 +77,6 @@ class ImportRow:
         return Problem(message, self.file, self.line, _join(self.key, column))
 
 
-# --------------------------------------------------------------------------------------- import
-
-
 class _Row:
     """A row being read: where it is and the problems found so far."""
 
@@ -101,135 +90,124 @@ class _Row:
         self.problems.append(Problem(message, self.file, self.line, _join(self.key, column)))
 
 
-def _year_in_range(row: _Row, year: int) -> int | None:
+class _Unreadable(Exception):
+    """A cell that cannot be read; the message says why, for people."""
+
+
+def _year_in_range(year: int) -> int:
     if not MIN_YEAR <= year <= MAX_YEAR:
         message = _("{year} is not a year from {first} to {last}")
-        row.problem("year", message.format(year=year, first=MIN_YEAR, last=MAX_YEAR))
-        return None
+        raise _Unreadable(message.format(year=year, first=MIN_YEAR, last=MAX_YEAR))
     return year
 
 
-def _finite(row: _Row, value: float, shown: str) -> float | None:
+def _finite(value: float, shown: str) -> float:
     if not math.isfinite(value):
-        row.problem("value", _("{value} is not a finite number").format(value=shown))
-        return None
+        raise _Unreadable(_("{value} is not a finite number").format(value=shown))
     return value
 
 
-def _csv_year(row: _Row, cell: str) -> int | None:
+def _csv_year(cell: str) -> int:
     text = cell.strip()
     if not _INTEGER.fullmatch(text):
-        row.problem("year", _(_NOT_A_YEAR).format(value=repr(cell)))
-        return None
-    return _year_in_range(row, int(text))
+        raise _Unreadable(_(_NOT_A_YEAR).format(value=repr(cell)))
+    return _year_in_range(int(text))
 
 
-def _csv_value(row: _Row, cell: str) -> float | None:
+def _csv_value(cell: str) -> float:
     text = cell.strip()
     if text.lower().lstrip("+-") in _NON_FINITE:
-        row.problem("value", _("{value} is not a finite number").format(value=repr(cell)))
-        return None
+        raise _Unreadable(_("{value} is not a finite number").format(value=repr(cell)))
     if not _DECIMAL.fullmatch(text):
         message = (
             _("{value} is not a number (use '.' for decimals, e.g. 45.12)")
             if _DECIMAL.fullmatch(text.replace(",", "."))
             else _("{value} is not a number")
         )
-        row.problem("value", message.format(value=repr(cell)))
-        return None
-    return _finite(row, float(text), repr(cell))
+        raise _Unreadable(message.format(value=repr(cell)))
+    return _finite(float(text), repr(cell))
 
 
-def _csv_status(row: _Row, cell: str) -> ObservationStatus | None:
+def _csv_status(cell: str) -> ObservationStatus:
     status = _STATUSES.get(cell.strip() or "A")
     if status is None:
         message = _("{value} is not a status: use A, E, P or F (or leave it empty)")
-        row.problem("status", message.format(value=repr(cell)))
+        raise _Unreadable(message.format(value=repr(cell)))
     return status
 
 
-def _csv_series_break(row: _Row, cell: str) -> bool | None:
+def _csv_series_break(cell: str) -> bool:
     text = cell.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    message = _("{value} is not true/false, yes/no, 1/0 or empty")
-    row.problem("series_break", message.format(value=repr(cell)))
-    return None
+    if text not in _TRUE | _FALSE:
+        message = _("{value} is not true/false, yes/no, 1/0 or empty")
+        raise _Unreadable(message.format(value=repr(cell)))
+    return text in _TRUE
 
 
-_EMPTY = {
-    "indicator": N_("is empty"),
-    "source": N_("is empty; every observation names its source"),
-}
-_NOT_A_YEAR = N_("{value} is not a whole number (a year such as 2024)")
+def _csv_text(cell: str) -> str | None:
+    return cell if cell.strip() else None
 
 
-def _csv_text(row: _Row, column: str, cell: str) -> str | None:
-    if not cell.strip():
-        if column in _EMPTY:
-            row.problem(column, _(_EMPTY[column]))
-        return None
-    return cell
-
-
-def _json_year(row: _Row, value: Any) -> int | None:
+def _json_year(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        row.problem("year", _(_NOT_A_YEAR).format(value=json.dumps(value)))
-        return None
-    return _year_in_range(row, value)
+        raise _Unreadable(_(_NOT_A_YEAR).format(value=json.dumps(value)))
+    return _year_in_range(value)
 
 
-def _json_value(row: _Row, value: Any) -> float | None:
+def _json_value(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        row.problem("value", _("{value} is not a number").format(value=json.dumps(value)))
-        return None
+        raise _Unreadable(_("{value} is not a number").format(value=json.dumps(value)))
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
-    return _finite(row, number, json.dumps(value))
+    return _finite(number, json.dumps(value))
 
 
-def _json_status(row: _Row, value: Any) -> ObservationStatus | None:
+def _json_status(value: Any) -> ObservationStatus:
     status = (
         _STATUSES.get("A" if value is None else value) if isinstance(value, str | None) else None
     )
     if status is None:
         message = _("{value} is not a status: use A, E, P or F (or null)")
-        row.problem("status", message.format(value=json.dumps(value)))
+        raise _Unreadable(message.format(value=json.dumps(value)))
     return status
 
 
-def _json_series_break(row: _Row, value: Any) -> bool | None:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
+def _json_series_break(value: Any) -> bool:
+    if value is not None and not isinstance(value, bool):
         message = _("{value} is not true, false or null")
-        row.problem("series_break", message.format(value=json.dumps(value)))
-        return None
-    return value
+        raise _Unreadable(message.format(value=json.dumps(value)))
+    return value is True
 
 
-def _json_text(row: _Row, column: str, value: Any) -> str | None:
-    if value is None or value == "":
-        if column in _EMPTY:
-            row.problem(column, _(_EMPTY[column]))
-        return None
-    if not isinstance(value, str):
-        row.problem(column, _("{value} is not text").format(value=json.dumps(value)))
-        return None
-    return value
+def _json_text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise _Unreadable(_("{value} is not text").format(value=json.dumps(value)))
+    return value or None
 
 
 @dataclass(frozen=True)
 class _Readers:
-    year: Callable[[_Row, Any], int | None]
-    value: Callable[[_Row, Any], float | None]
-    status: Callable[[_Row, Any], ObservationStatus | None]
-    series_break: Callable[[_Row, Any], bool | None]
-    text: Callable[[_Row, str, Any], str | None]
+    """One format's readers: each returns the cell's value (``None``: absent) or raises
+    ``_Unreadable``; the columns other than these four are text."""
+
+    year: Callable[[Any], int]
+    value: Callable[[Any], float]
+    status: Callable[[Any], ObservationStatus]
+    series_break: Callable[[Any], bool]
+    text: Callable[[Any], str | None]
+
+    def read(self, column: str, cell: Any) -> Any:
+        if column in ("year", "value", "status", "series_break"):
+            return getattr(self, column)(cell)
+        text = self.text(cell)
+        if text is None and column in _EMPTY:
+            raise _Unreadable(_(_EMPTY[column]))
+        if column == "indicator" and text is not None and not is_identifier(text):
+            message = _("{indicator} is not a valid indicator id")
+            raise _Unreadable(message.format(indicator=repr(text)))
+        return text
 
 
 _CSV = _Readers(_csv_year, _csv_value, _csv_status, _csv_series_break, _csv_text)
@@ -237,41 +215,23 @@ _JSON = _Readers(_json_year, _json_value, _json_status, _json_series_break, _jso
 
 
 def _build_row(row: _Row, fields: Mapping[str, Any], readers: _Readers) -> ImportRow | None:
-    """Turn one row's fields into an ``ImportRow``, or record its problems on ``row``.
-
-    ``fields`` holds the row's columns (CSV cells or JSON values); an optional one may be absent.
-    """
+    """Turn one row's fields (CSV cells or JSON values; an optional one may be absent) into an
+    ``ImportRow``, or record its problems on ``row``."""
     for column in REQUIRED_COLUMNS:
         if column not in fields:
             row.problem(column, _("is required"))
-    indicator = (
-        readers.text(row, "indicator", fields["indicator"]) if "indicator" in fields else None
-    )
-    if indicator is not None and not is_identifier(indicator):
-        message = _("{indicator} is not a valid indicator id")
-        row.problem("indicator", message.format(indicator=repr(indicator)))
-    year = readers.year(row, fields["year"]) if "year" in fields else None
-    value = readers.value(row, fields["value"]) if "value" in fields else None
-    source = readers.text(row, "source", fields["source"]) if "source" in fields else None
-    status = readers.status(row, fields.get("status"))
-    series_break = readers.series_break(row, fields.get("series_break"))
-    url = readers.text(row, "url", fields.get("url"))
-    note = readers.text(row, "note", fields.get("note"))
-    if (
-        row.problems
-        or indicator is None
-        or year is None
-        or value is None
-        or source is None
-        or status is None
-        or series_break is None
-    ):
+    parsed: dict[str, Any] = {}
+    for column in COLUMNS:
+        if column in fields or column not in REQUIRED_COLUMNS:
+            try:
+                parsed[column] = readers.read(column, fields.get(column))
+            except _Unreadable as error:
+                row.problem(column, str(error))
+    if row.problems:
         return None
+    indicator = parsed.pop("indicator")
     try:
-        observation = Observation(
-            year=year, value=value, status=status, series_break=series_break, source=source,
-            url=url, note=note,
-        )  # fmt: skip
+        observation = Observation.model_validate(parsed)
     except ValidationError as error:  # not expected: every field was checked above
         for item in error.errors(include_url=False):
             row.problem(".".join(str(part) for part in item["loc"]), str(item["msg"]))
@@ -279,20 +239,12 @@ def _build_row(row: _Row, fields: Mapping[str, Any], readers: _Readers) -> Impor
     return ImportRow(indicator, observation, row.file, row.line, row.key)
 
 
-def _decode(data: bytes, display: Path) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise KpiError(
-            Problem(_("is not UTF-8 text"), display, line),
-            hint=_("save the file as UTF-8 (in a spreadsheet: CSV UTF-8)"),
-        ) from None
-
-
-def _csv_header(cells: list[str], display: Path) -> list[Problem]:
+def _csv_header(cells: list[str] | None, display: Path) -> list[Problem]:
     problems = []
-    names = [cell.strip() for cell in cells]
+    names = [cell.strip() for cell in cells or []]
+    if not any(names):
+        message = _("has no header: the first line must name the columns, e.g. {columns}")
+        return [Problem(message.format(columns=",".join(REQUIRED_COLUMNS)), display, 1)]
     if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
         message = _("has no commas in its header: kpi reads comma-separated values")
         return [Problem(message, display, 1)]
@@ -302,10 +254,8 @@ def _csv_header(cells: list[str], display: Path) -> list[Problem]:
             column = _("column {number}").format(number=index + 1)
             problems.append(Problem(message, display, 1, column))
         elif name not in COLUMNS:
-            message = _("unknown column (the columns are: {columns})").format(
-                columns=", ".join(COLUMNS)
-            )
-            problems.append(Problem(message, display, 1, name))
+            message = _("unknown column (the columns are: {columns})")
+            problems.append(Problem(message.format(columns=", ".join(COLUMNS)), display, 1, name))
         elif names.index(name) != index:
             problems.append(Problem(_("appears twice in the header"), display, 1, name))
     problems += [
@@ -322,12 +272,8 @@ def _csv_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]
     problems: list[Problem] = []
     try:
         header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            message = _("has no header: the first line must name the columns, e.g. {columns}")
-            message = message.format(columns=",".join(REQUIRED_COLUMNS))
-            return [], [Problem(message, display, 1)]
         problems = _csv_header(header, display)
-        if problems:
+        if header is None or problems:
             return [], problems
         names = [cell.strip() for cell in header]
         last_line = reader.line_num
@@ -358,35 +304,24 @@ def _skip_space(text: str, index: int) -> int:
     return index
 
 
-def _array_offsets(text: str, start: int) -> list[int]:
-    """Offsets of the elements of the (valid) JSON array that opens at ``text[start]``."""
+def _element_offsets(text: str, start: int) -> list[tuple[Any, int]]:
+    """``(key, offset)`` of each value in the (valid) JSON array or object that opens at
+    ``text[start]``; the key is ``None`` in an array."""
     decoder = json.JSONDecoder()
-    offsets = []
+    elements = []
+    in_object = text[start] == "{"
     index = _skip_space(text, start + 1)
-    while index < len(text) and text[index] != "]":
-        offsets.append(index)
+    while index < len(text) and text[index] not in "]}":
+        key = None
+        if in_object:
+            key, index = decoder.raw_decode(text, index)
+            index = _skip_space(text, _skip_space(text, index) + 1)  # past the colon
+        elements.append((key, index))
         _, index = decoder.raw_decode(text, index)
         index = _skip_space(text, index)
         if index < len(text) and text[index] == ",":
             index = _skip_space(text, index + 1)
-    return offsets
-
-
-def _member_offset(text: str, start: int, wanted: str) -> int | None:
-    """Offset of the value of key ``wanted`` in the (valid) JSON object opening at ``start``."""
-    decoder = json.JSONDecoder()
-    index = _skip_space(text, start + 1)
-    found = None
-    while index < len(text) and text[index] == '"':
-        key, index = decoder.raw_decode(text, index)
-        index = _skip_space(text, _skip_space(text, index) + 1)  # past the colon
-        if key == wanted:
-            found = index
-        _, index = decoder.raw_decode(text, index)
-        index = _skip_space(text, index)
-        if index < len(text) and text[index] == ",":
-            index = _skip_space(text, index + 1)
-    return found
+    return elements
 
 
 def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]:
@@ -408,23 +343,17 @@ def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]
             message = _("must be a list of observation objects")
             return [], [Problem(message, display, 1, "observations")]
         items: list[Any] = document["observations"]
-        member = _member_offset(text, start, "observations")
-        offsets = _array_offsets(text, member) if member is not None else []
+        start = dict(_element_offsets(text, start))["observations"]  # where the list opens
         prefix = "observations"
     elif isinstance(document, list):
         items = document
-        offsets = _array_offsets(text, start)
     else:
-        return [], [
-            Problem(
-                _(
-                    "must be a list of observation objects, or an object "
-                    '{"observations": [...]} as `kpi export --format json` writes'
-                ),
-                display,
-                1,
-            )
-        ]
+        message = _(
+            "must be a list of observation objects, or an object "
+            '{"observations": [...]} as `kpi export --format json` writes'
+        )
+        return [], [Problem(message, display, 1)]
+    offsets = [offset for _key, offset in _element_offsets(text, start)]
     rows: list[ImportRow] = []
     problems: list[Problem] = []
     for index, item in enumerate(items):
@@ -448,40 +377,32 @@ def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]
 def read_import_file(
     path: Path, display: Path | None = None
 ) -> tuple[list[ImportRow], list[Problem]]:
-    """Read the import file at ``path`` (``.csv`` or ``.json``, chosen by extension).
-
-    Returns the good rows and a problem for every bad one (file ``display``, default ``path``;
-    line; column or key). Raises ``KpiError`` when the file cannot be read or decoded at all.
-    """
+    """Read the import file at ``path`` (``.csv`` or ``.json``, by extension): the good rows and
+    a problem for every bad one (file ``display``, default ``path``; line; column or key).
+    Raises ``KpiError`` when the file cannot be read or decoded at all."""
     shown = display if display is not None else path
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
-        message = (
-            _("has the extension {extension}; kpi imports .csv or .json").format(
-                extension=repr(path.suffix)
-            )
-            if path.suffix
-            else _("has the extension '(none)'; kpi imports .csv or .json")
-        )
-        raise KpiError(
-            Problem(message, shown), hint=_("name the file *.csv (CSV) or *.json (JSON)")
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        message = _("cannot be read: {reason}").format(reason=error.strerror)
-        raise KpiError(Problem(message, shown)) from None
-    text = _decode(data, shown)
+        message = _("has the extension '(none)'; kpi imports .csv or .json")
+        if path.suffix:
+            message = _("has the extension {extension}; kpi imports .csv or .json")
+            message = message.format(extension=repr(path.suffix))
+        hint = _("name the file *.csv (CSV) or *.json (JSON)")
+        raise KpiError(Problem(message, shown), hint=hint)
+    text = read_text(path, shown)
+    if isinstance(text, Problem):
+        if text.line is None:  # unreadable, rather than not UTF-8 from that line on
+            raise KpiError(text)
+        raise KpiError(text, hint=_("save the file as UTF-8 (in a spreadsheet: CSV UTF-8)"))
     return _csv_rows(text, shown) if suffix == ".csv" else _json_rows(text, shown)
 
 
 def _check_against_project(
     project: Project, rows: Sequence[ImportRow], replace: bool
 ) -> tuple[list[ImportRow], list[Problem], bool]:
-    """Check rows against the project: known indicator, bounds, duplicates in the file, and
-    (without ``replace``) differences from recorded years. Identical repeats are dropped.
-
-    Returns the rows to record, the problems, and whether any problem is a recorded year."""
+    """The rows to record (identical repeats dropped), the problems (unknown indicator, bounds,
+    repeats that differ, and without ``replace`` recorded years that differ), and whether any
+    problem is a recorded year."""
     kept: list[ImportRow] = []
     problems: list[Problem] = []
     conflict = False
@@ -505,20 +426,15 @@ def _check_against_project(
             continue
         if bad:
             continue
-        recorded = [
-            o for o in project.observations.get(row.indicator, ()) if o.year == observation.year
-        ]
-        if not replace and recorded and not recorded[0].same_fields(observation):
+        recorded = project.observations.get(row.indicator, ())
+        old = next((o for o in recorded if o.year == observation.year), None)
+        if not replace and old is not None and not old.same_fields(observation):
             conflict = True
+            value = exact_number(old.value)
             message = _(
                 "{indicator} {year} is already recorded as {value} (source: {source}); "
                 "this row differs"
-            ).format(
-                indicator=row.indicator,
-                year=observation.year,
-                value=exact_number(recorded[0].value),
-                source=recorded[0].source,
-            )
+            ).format(indicator=row.indicator, year=old.year, value=value, source=old.source)
             problems.append(row.problem("value", message))
         kept.append(row)
     return kept, problems, conflict
@@ -527,32 +443,21 @@ def _check_against_project(
 def plan_import(
     path: Path, project: Project, *, replace: bool, display: Path | None = None
 ) -> list[ImportRow]:
-    """Read and validate the import file at ``path`` against ``project``, all rows at once.
-
-    Returns the rows to record (identical repeated rows once), in file order. Raises
-    ``KpiError`` naming every bad row (line, column or key, reason); then nothing should be
-    written. Recorded years that differ are bad rows unless ``replace``.
-    """
+    """The rows of the import file at ``path`` to record in ``project`` (identical repeats once),
+    in file order. Raises ``KpiError`` naming every bad row (line, column or key, reason) and then
+    nothing should be written; recorded years that differ are bad rows unless ``replace``."""
     rows, problems = read_import_file(path, display)
     kept, more, conflict = _check_against_project(project, rows, replace)
     problems = sorted(problems + more, key=lambda p: p.line if p.line is not None else 0)
     if problems:
-        hint = (
-            _(
+        hint = _("{count} problem(s); nothing was written")
+        if conflict:
+            hint = _(
                 "{count} problem(s); nothing was written; pass --replace to replace recorded "
                 "years (old values are kept in revisions)"
             )
-            if conflict
-            else _("{count} problem(s); nothing was written")
-        ).format(count=len(problems))
-        raise KpiError(problems, hint=hint)
+        raise KpiError(problems, hint=hint.format(count=len(problems)))
     return kept
 
 
-__all__ = [
-    "COLUMNS",
-    "ImportRow",
-    "exact_number",
-    "plan_import",
-    "read_import_file",
-]
+__all__ = ["COLUMNS", "ImportRow", "exact_number", "plan_import", "read_import_file"]

@@ -1,8 +1,8 @@
 """Pydantic's validation errors in the words of this tool, in the current language.
 
-Pydantic reports ``Input should be a valid number``; a planner reading a TOML file is better
-served by ``must be a number``. Each error type we can meet has a message id here; an unknown
-type falls back to Pydantic's own English text.
+Pydantic says ``Input should be a valid number``, a planner reading a TOML file is better served
+by ``must be a number``: each error type we can meet has a message id here (an unknown type falls
+back to Pydantic's English).
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """The language of texts for people: English (the message ids themselves) or Vietnamese.
 
-Messages go through the standard ``gettext`` machinery: ``kpi/locale/vi/LC_MESSAGES/kpi.po`` is
-the catalogue people edit, ``kpi.mo`` beside it its compiled form (``python scripts/messages.py
-compile``). Code marks a text with ``_()`` where it is shown and with ``N_()`` where it is only
-defined (tables of labels, templates), then translates it when shown.
-
-The language is chosen once per process, before the command line is parsed, from ``--lang``,
-``KPI_LANG`` or the system's language (``kpi.cli.language``); machine formats (JSON, CSV, JUnit)
-never depend on it.
+Messages go through ``gettext``: ``kpi/locale/vi/LC_MESSAGES/kpi.po`` is the catalogue people
+edit, ``kpi.mo`` its compiled form (``python scripts/messages.py compile``). Code marks a text
+with ``_()`` where it is shown, with ``N_()`` where it is only defined (tables, templates). The
+language is chosen once per process, before the command line is parsed, from ``--lang``,
+``KPI_LANG`` or the system's (``kpi.cli.language``); machine formats never depend on it.
 """
 
 from __future__ import annotations
@@ -34,10 +31,7 @@ _current = _Current()
 
 
 def set_language(code: str) -> None:
-    """Use ``code`` (one of ``LANGUAGES``) for every text shown from now on.
-
-    Raises ``ValueError`` for an unknown code.
-    """
+    """Use ``code`` (one of ``LANGUAGES``, else ``ValueError``) for every text shown from now on."""
     if code not in LANGUAGES:
         raise ValueError(f"unknown language {code!r}; choose one of {', '.join(LANGUAGES)}")
     translation: gettext.NullTranslations = gettext.NullTranslations()

@@ -255,13 +255,9 @@ class Origin:
 
 @dataclass(frozen=True)
 class Project:
-    """A loaded, validated project: its definitions and each indicator's observations by year.
-
-    ``observations`` has an entry for every indicator (possibly empty), sorted by year.
-    ``observation_origins`` gives, per indicator and year, where that observation's ``year`` key
-    is written; ``target_origins``, per target id, where its ``id`` key is written (the store
-    fills both when it reads the files; a project built in code may leave them empty).
-    """
+    """A loaded, validated project: its definitions, every indicator's observations (possibly
+    none) sorted by year, and where each observation's ``year`` key (by indicator and year) and
+    each target's ``id`` key (by target id) is written: filled by the store, maybe empty in code."""
 
     root: Path
     definition: TargetsFile

@@ -2,10 +2,9 @@
 
 Reading validates everything once and reports every problem with its file, line and key.
 Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``) and happens under
-an exclusive lock on the project's ``.kpi.lock`` file, so concurrent writers never lose an
-update. Nothing here is specific to one operating system: the lock comes from ``filelock``, file
-modes are kept where the system has them, and a replace that Windows refuses because another
-program holds the file open is retried briefly before it becomes a clear error.
+an exclusive lock on the project's ``.kpi.lock`` (from ``filelock``), so concurrent writers never
+lose an update; a replace that Windows refuses while another program holds the file open is
+retried briefly before it becomes a clear error.
 """
 
 from __future__ import annotations
@@ -63,33 +62,25 @@ def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> P
         root = Path(chosen)
         if not (root / TARGETS_FILE).is_file():
             origin = "--project" if explicit is not None else PROJECT_ENV
-            raise fail(
-                _("no targets.toml in {folder} (given by {origin})").format(
-                    folder=root, origin=origin
-                ),
-                hint=_(
-                    "point --project at a folder with targets.toml, or create one with `kpi init`"
-                ),
-            )
+            message = _("no targets.toml in {folder} (given by {origin})")
+            hint = _("point --project at a folder with targets.toml, or create one with `kpi init`")
+            raise fail(message.format(folder=root, origin=origin), hint=hint)
         return root
     for folder in (cwd, *cwd.parents):
         if (folder / TARGETS_FILE).is_file():
             return folder
-    raise fail(
-        _("no targets.toml found in {folder} or any folder above it").format(folder=cwd),
-        hint=_(
-            "run kpi inside a project, pass --project DIR, set KPI_PROJECT, or run `kpi init DIR`"
-        ),
-    )
+    message = _("no targets.toml found in {folder} or any folder above it")
+    hint = _("run kpi inside a project, pass --project DIR, set KPI_PROJECT, or run `kpi init DIR`")
+    raise fail(message.format(folder=cwd), hint=hint)
 
 
 @dataclass
 class _Document:
     """One TOML file read from disk; the line index is built only when a problem needs it."""
 
-    path: Path
     display: Path
     text: str
+    data: Any
     _index: LineIndex | None = None
 
     def problem(self, path: KeyPath, message: str) -> Problem:
@@ -102,20 +93,23 @@ class _Document:
 _TOML_POSITION = re.compile(r"\s*\(?\bat line (\d+),? column \d+\)?")
 
 
-def _read_toml(path: Path, display: Path) -> tuple[_Document | None, Any, list[Problem]]:
+def read_text(path: Path, display: Path) -> str | Problem:
+    """The UTF-8 text of the file at ``path``, byte-order mark dropped, or why it cannot be read
+    (file ``display``; the line where it stops being UTF-8, ``None`` when unreadable)."""
     try:
-        raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     except OSError as error:
-        return (
-            None,
-            None,
-            [Problem(_("cannot be read: {reason}").format(reason=error.strerror), display)],
-        )
+        return Problem(_("cannot be read: {reason}").format(reason=error.strerror), display)
     try:
-        text = raw.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        return None, None, [Problem(_("is not UTF-8 text"), display, line)]
+        return Problem(_("is not UTF-8 text"), display, data[: error.start].count(b"\n") + 1)
+
+
+def _read_toml(path: Path, display: Path) -> _Document | Problem:
+    text = read_text(path, display)
+    if isinstance(text, Problem):
+        return text
     # rtoml (compiled, TOML 1.1) reads every file: on a large project it is about 8 times faster
     # than the standard library's tomllib (docs/performance.md). tomllib is asked only about a
     # file rtoml refuses: it words the error with its exact line (rtoml's line can be past the
@@ -124,29 +118,27 @@ def _read_toml(path: Path, display: Path) -> tuple[_Document | None, Any, list[P
         data = rtoml.loads(text)
     except rtoml.TomlParsingError as error:
         refusal = str(error)
+        match = _TOML_POSITION.search(refusal)
         if "recurs" in refusal:  # deeper than rtoml's ~80 levels (kpi's files need 5)
-            match = _TOML_POSITION.search(refusal)
-            position = int(match.group(1)) if match else None
-            too_deep = _("is not valid TOML: nested too deeply")
-            return None, None, [Problem(too_deep, display, position)]
+            message = _("is not valid TOML: nested too deeply")
+            return Problem(message, display, int(match.group(1)) if match else None)
         import tomllib
 
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as reference:
             refusal = str(reference)
+            match = _TOML_POSITION.search(refusal)
         except RecursionError:
-            return None, None, [Problem(_("is not valid TOML: nested too deeply"), display)]
+            return Problem(_("is not valid TOML: nested too deeply"), display)
         except ValueError:  # an integer of over 4,300 digits: keep rtoml's words and line
             pass
         else:
-            return _Document(path, display, text), data, []
-        match = _TOML_POSITION.search(refusal)
-        message = _TOML_POSITION.sub("", refusal).strip()
-        position = int(match.group(1)) if match else None
-        problem = _("is not valid TOML: {reason}").format(reason=message)
-        return None, None, [Problem(problem, display, position)]
-    return _Document(path, display, text), data, []
+            return _Document(display, text, data)
+        reason = _TOML_POSITION.sub("", refusal).strip()
+        message = _("is not valid TOML: {reason}").format(reason=reason)
+        return Problem(message, display, int(match.group(1)) if match else None)
+    return _Document(display, text, data)
 
 
 def _validation_problems(document: _Document, error: ValidationError) -> list[Problem]:
@@ -164,13 +156,6 @@ def _validation_problems(document: _Document, error: ValidationError) -> list[Pr
             message = _("is not a valid identifier: {reason}").format(reason=message)
         problems.append(document.problem(tuple(loc), message))
     return problems
-
-
-def _relative(path: Path, root: Path) -> Path:
-    try:
-        return path.relative_to(root)
-    except ValueError:
-        return path
 
 
 # The key lines of files that have just been validated: a target's ``id = "..."`` (target ids are
@@ -192,28 +177,21 @@ def _key_lines(pattern: re.Pattern[str], text: str) -> dict[str, int]:
 
 
 def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
-    """Read and validate every file of the project at ``root``.
-
-    Returns the project (``None`` when ``targets.toml`` itself is unusable) and every problem
-    found, each naming its file (relative to ``root``), line and key. Never raises for bad data.
-    The project carries where each target and observation is written (``Project`` origins).
-    """
+    """The project at ``root``, every file read and validated (``None`` when ``targets.toml`` is
+    unusable), and every problem found, naming its file (relative to ``root``), line and key.
+    Never raises for bad data; the project carries where each target and observation is written."""
     definition, problems, target_lines = _read_definition(root)
     indicators = definition.indicators if definition is not None else {}
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
     origins: dict[str, dict[int, Origin]] = {key: {} for key in indicators}
     folder = root / OBSERVATIONS_DIR
     for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
-        display = _relative(path, root)
+        display = path.relative_to(root)
         indicator_id = path.stem
         indicator = indicators.get(indicator_id)
         if definition is not None and indicator is None:
-            problems.append(
-                Problem(
-                    _("no indicator {id} is defined in targets.toml").format(id=repr(indicator_id)),
-                    display,
-                )
-            )
+            message = _("no indicator {id} is defined in targets.toml")
+            problems.append(Problem(message.format(id=repr(indicator_id)), display))
             continue
         observations[indicator_id], found, lines = _read_observation_file(path, display, indicator)
         origins[indicator_id] = {year: Origin(display, line) for year, line in lines.items()}
@@ -226,14 +204,14 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
 
 def _read_definition(root: Path) -> tuple[TargetsFile | None, list[Problem], dict[str, int]]:
     """``targets.toml`` validated, its problems, and the line of each target's ``id``."""
-    document, data, problems = _read_toml(root / TARGETS_FILE, Path(TARGETS_FILE))
-    if document is None:
-        return None, problems, {}
+    document = _read_toml(root / TARGETS_FILE, Path(TARGETS_FILE))
+    if isinstance(document, Problem):
+        return None, [document], {}
     try:
-        definition = TargetsFile.model_validate(data)
+        definition = TargetsFile.model_validate(document.data)
     except ValidationError as error:
-        return None, problems + _validation_problems(document, error), {}
-    problems += [document.problem(path, message) for path, message in check_definitions(definition)]
+        return None, _validation_problems(document, error), {}
+    problems = [document.problem(path, message) for path, message in check_definitions(definition)]
     return definition, problems, _key_lines(_ID_LINE, document.text)
 
 
@@ -243,16 +221,17 @@ def _read_observation_file(
     """Read one observation file: its observations by year, every problem in it, and the line
     of each year's ``year`` key. Without ``indicator`` (``targets.toml`` is invalid) the bounds
     and rate checks are left out."""
-    document, data, problems = _read_toml(path, display)
-    if document is None:
-        return (), problems, {}
+    document = _read_toml(path, display)
+    if isinstance(document, Problem):
+        return (), [document], {}
+    problems = []
     try:
-        observations = ObservationsFile.model_validate(data).observations
+        observations = ObservationsFile.model_validate(document.data).observations
         numbered = list(enumerate(observations))
     except ValidationError as error:
-        problems += _validation_problems(document, error)
+        problems = _validation_problems(document, error)
         observations = ()
-        numbered = _valid_items(data)
+        numbered = _valid_items(document.data)
     bounds = indicator.bounds if indicator is not None else None
     is_rate = indicator is not None and kind_of(indicator).values_are_rates
     findings = check_observations(numbered, bounds, is_rate)
@@ -281,10 +260,8 @@ def load_project(root: Path) -> Project:
 
 
 def observations_path(root: Path, indicator_id: str) -> Path:
-    """Return ``root/observations/<indicator_id>.toml``, refusing ids that are not identifiers.
-
-    The id is checked before it becomes part of a path, so no input can point outside the folder.
-    """
+    """``root/observations/<indicator_id>.toml``; a ``KpiError`` for an id that is not an identifier
+    (checked before it becomes part of a path, so no input can point outside the folder)."""
     problem = identifier_problem(indicator_id)
     if problem is not None:
         if indicator_id not in WINDOWS_DEVICE_NAMES:
@@ -292,24 +269,16 @@ def observations_path(root: Path, indicator_id: str) -> Path:
         raise fail(_(problem), key=repr(indicator_id))
     path = root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
     if not path.resolve().is_relative_to(root.resolve()):
-        raise fail(
-            _("leads outside the project (through a symbolic link); kpi does not write there"),
-            file=path,
-        )
+        message = _("leads outside the project (through a symbolic link); kpi does not write there")
+        raise fail(message, file=path)
     return path
 
 
 def _observation_record(observation: Observation) -> dict[str, Any]:
-    fields = observation.model_dump(exclude_none=True, exclude_defaults=True)
-    fields["year"] = observation.year
-    fields["value"] = observation.value
-    fields["source"] = observation.source
-    ordered = {key: fields[key] for key in Observation.model_fields if key in fields}
-    if observation.revisions:
-        ordered["revisions"] = [
-            revision.model_dump(exclude_none=True) for revision in observation.revisions
-        ]
-    return ordered
+    fields = observation.model_dump(exclude={"revisions"}, exclude_none=True, exclude_defaults=True)
+    if observation.revisions:  # a revision keeps its status and series_break even when default
+        fields["revisions"] = [r.model_dump(exclude_none=True) for r in observation.revisions]
+    return fields
 
 
 def render_observations(observations: Sequence[Observation]) -> str:
@@ -321,10 +290,9 @@ def render_observations(observations: Sequence[Observation]) -> str:
 
 
 def in_style_of(path: Path, text: str) -> str:
-    """``text`` (LF line endings) with the line endings (CRLF or LF, read from the first line)
-    and the UTF-8 byte-order mark of the file at ``path``, if it exists, so that rewriting a file
-    that git checked out with CRLF (``core.autocrlf``) changes only the lines whose content
-    changed."""
+    """``text`` (LF line endings) with the line endings (from its first line) and byte-order mark
+    of the file at ``path`` if it exists, so that rewriting a file git checked out with CRLF
+    (``core.autocrlf``) changes only the lines whose content changed."""
     try:
         with path.open("rb") as handle:
             first_line = handle.readline(1 << 16)
@@ -336,11 +304,9 @@ def in_style_of(path: Path, text: str) -> str:
 
 
 def write_atomically(path: Path, content: str | bytes, *, create_folder: bool = False) -> None:
-    """Replace ``path`` with ``content`` (text is written as UTF-8) atomically: write a temporary
-    file beside it, fsync it, then ``os.replace``. A crash at any point leaves either the old file
-    or the new one, never a mix. The file keeps its permissions where the system has them (a new
-    one is readable by all, 0644). The folder must exist unless ``create_folder``. Refuses to
-    write through a symbolic link; any failure is a ``KpiError`` naming the file."""
+    """Replace ``path`` with ``content`` (text as UTF-8) atomically, so a crash leaves the old file
+    or the new one, never a mix; keeps its mode (new: 0644); the folder must exist unless
+    ``create_folder``. Refuses a symbolic link; any failure is a ``KpiError`` naming the file."""
     if path.is_symlink():
         raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
     if path.parent.exists() and not path.parent.is_dir():
@@ -426,13 +392,9 @@ def lock_timeout(environ: Mapping[str, str]) -> float:
 
 @contextlib.contextmanager
 def project_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
-    """Hold the project's exclusive writer lock (``root/.kpi.lock``) for the block.
-
-    Writers that read, change and write observations take it, so none loses another's update.
-    The lock is the operating system's (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on
-    Windows), so a writer that dies releases it. Waits at most ``timeout`` seconds (default:
-    ``lock_timeout(os.environ)``), then raises ``KpiError`` saying which process holds it.
-    """
+    """Hold the project's exclusive writer lock (``root/.kpi.lock``, the system's own through
+    ``filelock``, so a writer that dies releases it) for the block. Waits at most ``timeout``
+    seconds (default ``lock_timeout(os.environ)``), then raises ``KpiError`` naming the holder."""
     import warnings
 
     with warnings.catch_warnings():
@@ -500,12 +462,9 @@ class Outcome(StrEnum):
 def merge_observation(
     existing: Sequence[Observation], new: Observation, *, replace: bool, today: dt.date
 ) -> tuple[Outcome, tuple[Observation, ...]]:
-    """Merge ``new`` into ``existing`` (one indicator's observations).
-
-    Identical to what is there: ``UNCHANGED``. A new year: ``ADDED``. A different observation for
-    a recorded year: ``REPLACED`` when ``replace`` is true (the old fields move into
-    ``revisions``, dated ``today``), else ``KpiError``.
-    """
+    """Merge ``new`` into one indicator's ``existing`` observations: ``UNCHANGED`` if identical to
+    what is there, ``ADDED`` for a new year, else ``REPLACED`` with ``replace`` (the old fields move
+    into ``revisions``, dated ``today``) or a ``KpiError`` without."""
     for index, old in enumerate(existing):
         if old.year != new.year:
             continue
@@ -519,15 +478,8 @@ def merge_observation(
                 key=_("year {year}").format(year=new.year),
                 hint=_("pass --replace to replace it (the old value is kept in its revisions)"),
             )
-        revision = Revision(
-            value=old.value,
-            status=old.status,
-            series_break=old.series_break,
-            source=old.source,
-            url=old.url,
-            note=old.note,
-            replaced=today,
-        )
+        fields = old.model_dump(exclude={"year", "revisions"})
+        revision = Revision.model_validate({**fields, "replaced": today})
         merged = new.model_copy(update={"revisions": (*old.revisions, revision)})
         return Outcome.REPLACED, (*existing[:index], merged, *existing[index + 1 :])
     return Outcome.ADDED, tuple(sorted((*existing, new), key=lambda o: o.year))
@@ -550,13 +502,9 @@ def record_observations(
     today: dt.date,
     dry_run: bool = False,
 ) -> list[Change]:
-    """Record ``(indicator id, observation)`` entries into the project at ``root``, all or nothing.
-
-    Under the project lock: load and validate the project, merge every entry (see
-    ``merge_observation``), check bounds, and only when every entry is acceptable write each
-    changed file atomically. A ``dry_run`` writes nothing and takes no lock, so it never waits.
-    Raises ``KpiError`` naming every refused entry; then no file has changed.
-    """
+    """Record ``(indicator id, observation)`` entries into the project at ``root``, all or nothing:
+    under the project lock, merge each (``merge_observation``) and write the changed files only if
+    none is refused, else raise ``KpiError`` naming each. A ``dry_run`` writes and locks nothing."""
     with contextlib.nullcontext() if dry_run else project_lock(root):
         project = load_project(root)
         merged = {key: tuple(value) for key, value in project.observations.items()}
@@ -565,7 +513,7 @@ def record_observations(
         hints: list[str] = []
         for indicator_id, observation in entries:
             path = observations_path(root, indicator_id)
-            display = _relative(path, root)
+            display = path.relative_to(root)
             indicator = project.indicators.get(indicator_id)
             if indicator is None:
                 message = project.unknown_indicator(indicator_id)

@@ -46,13 +46,9 @@ GITIGNORE = """\
 
 
 def create_project(directory: Path, *, blank: bool) -> None:
-    """Create ``directory`` (if needed) and write a project into it: the Hai Phong targets and
-    observations, or with ``blank`` a ``targets.toml`` holding only ``[project]``; also a
-    ``.gitignore`` for kpi's lock files where there is none.
-
-    Raises ``KpiError``, having written nothing, when ``directory`` already holds a
-    ``targets.toml`` or any file under ``observations/``: a project is never overwritten.
-    """
+    """Write into ``directory`` (created if needed) the Hai Phong project, or with ``blank`` a
+    ``targets.toml`` holding only ``[project]``, and a ``.gitignore`` for the lock files if none;
+    ``KpiError``, writing nothing, if it holds a ``targets.toml`` or a file in ``observations/``."""
     target = directory / TARGETS_FILE
     if directory.exists() and not directory.is_dir():
         raise fail(_("exists and is not a folder"), file=directory)
@@ -68,15 +64,14 @@ def create_project(directory: Path, *, blank: bool) -> None:
     if problems:
         raise KpiError(problems, hint=_("choose an empty folder; nothing was written"))
     files = {} if (directory / ".gitignore").exists() else {Path(".gitignore"): GITIGNORE}
-    files.update(_blank_files(directory) if blank else _shipped_files())
-    (directory / OBSERVATIONS_DIR).mkdir(parents=True, exist_ok=True)
+    if blank:
+        name = directory.resolve().name or "My city"
+        files[Path(TARGETS_FILE)] = BLANK_TARGETS.format(name=name.replace('"', "'"))
+    else:
+        files.update(_shipped_files())
+    folder.mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():
         write_atomically(directory / relative, text)
-
-
-def _blank_files(directory: Path) -> dict[Path, str]:
-    name = directory.resolve().name or "My city"
-    return {Path(TARGETS_FILE): BLANK_TARGETS.format(name=name.replace('"', "'"))}
 
 
 def _shipped_files() -> dict[Path, str]:

@@ -10,24 +10,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from kpi.i18n import _, format_number
 from kpi.kinds import kind_of
 from kpi.locate import KeyPath
-from kpi.model import (
-    LevelIndicator,
-    LevelTarget,
-    Observation,
-    RateIndicator,
-    RateTarget,
-    TargetsFile,
-)
+from kpi.model import LevelIndicator, Observation, RateIndicator, Target, TargetsFile
 
 Finding = tuple[KeyPath, str]
 
 
-def _outside(value: float, bounds: Sequence[float] | None) -> bool:
-    return bounds is not None and not bounds[0] <= value <= bounds[1]
-
-
-def _outside_message(value: float, bounds: Sequence[float] | None) -> str:
-    assert bounds is not None
+def _outside(value: float, bounds: Sequence[float] | None) -> str | None:
+    """Why ``value`` is outside ``bounds``; ``None`` when it is inside or there are none."""
+    if bounds is None or bounds[0] <= value <= bounds[1]:
+        return None
     return _("{value} is outside the bounds {low} to {high}").format(
         value=format_number(value, 6), low=format_number(bounds[0], 6),
         high=format_number(bounds[1], 6),
@@ -40,7 +31,7 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
     seen: dict[str, str] = {}
     for indicator_id, indicator in targets.indicators.items():
         kind = kind_of(indicator)
-        defined: tuple[LevelTarget | RateTarget, ...] = indicator.targets
+        defined: tuple[Target, ...] = indicator.targets
         for index, target in enumerate(defined):
             path: KeyPath = ("indicators", indicator_id, "targets", index)
             if target.id in seen:
@@ -53,8 +44,8 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
                 )
             seen.setdefault(target.id, indicator_id)
             for key, value in kind.bounded_values(target):
-                if _outside(value, indicator.bounds):
-                    yield (*path, *key), _outside_message(value, indicator.bounds)
+                if outside := _outside(value, indicator.bounds):
+                    yield (*path, *key), outside
 
 
 def check_observations(
@@ -73,8 +64,8 @@ def check_observations(
                 ),
             )
         first_index.setdefault(observation.year, index)
-        if _outside(observation.value, bounds):
-            yield (*path, "value"), _outside_message(observation.value, bounds)
+        if outside := _outside(observation.value, bounds):
+            yield (*path, "value"), outside
         if is_rate and observation.value <= -100:
             yield (*path, "value"), _("a rate must be above -100 (percent)")
 
