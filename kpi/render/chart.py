@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,11 +63,9 @@ def chart_format(path: Path) -> str:
     other extension, so a command can refuse before it loads or draws anything."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in CHART_FORMATS:
-        shown = path.suffix or _("no extension")
+        message = _("unknown chart format {suffix}: the file name must end in .svg or .png")
         raise fail(
-            _("unknown chart format {suffix}: the file name must end in .svg or .png").format(
-                suffix=shown
-            ),
+            message.format(suffix=path.suffix or _("no extension")),
             file=path,
             hint=_("for example: --output chart.svg or --output chart.png"),
         )
@@ -100,15 +98,6 @@ def build_figure(
     provisional ones hollow, forecasts crossed, series breaks as vertical lines), and for each of
     its targets (all, or those in ``target_ids``) the target, planned and required paths and the
     projection. Pure: draws in memory, writes nothing."""
-    with _style(indicator_id):
-        return _draw(indicator_id, report, target_ids)
-
-
-def _draw(
-    indicator_id: str,
-    report: ProjectAssessment,
-    target_ids: Collection[str] | None,
-) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -120,48 +109,48 @@ def _draw(
         for a in report.targets
         if a.indicator_id == indicator_id and (target_ids is None or a.target.id in target_ids)
     ]
-    figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    with _style(indicator_id):
+        figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        _draw_observed(axes, observations)  # first, so that it leads the legend
+        for index, assessment in enumerate(assessments):
+            target_colour, required_colour = TARGET_PALETTES[index % len(TARGET_PALETTES)]
+            _DRAW_TARGET[assessment.kind.name](axes, assessment, target_colour, required_colour)
 
-    _draw_observed(axes, observations)  # first, so that it leads the legend
-    for index, assessment in enumerate(assessments):
-        target_colour, required_colour = TARGET_PALETTES[index % len(TARGET_PALETTES)]
-        _DRAW_TARGET[assessment.kind.name](axes, assessment, target_colour, required_colour)
-
-    name = human.name_of(indicator) or indicator_id
-    figure.suptitle(
-        "\n".join(textwrap.wrap(name, 80)),
-        x=0.01,
-        ha="left",
-        fontsize=12,
-        fontweight="bold",
-        color=TITLE_COLOUR,
-    )
-    axes.set_title(human.project_title(report), loc="left", color="#444444")
-    axes.set_xlabel(_("Year"))
-    axes.set_ylabel(_(_AXIS_LABEL[indicator.kind]).format(unit=unit_text(indicator.unit)))
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_number(y, 2)))
-    axes.grid(axis="y", color="#dddddd", linewidth=0.8)
-    axes.set_axisbelow(True)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
-    if not any(o.status != "F" for o in observations):
-        axes.text(
-            0.5, 0.5, _("No observation up to {year}").format(year=report.as_of),
-            transform=axes.transAxes, ha="center", va="center", color="#666666", fontsize=11,
-        )  # fmt: skip
-    _fit_limits(axes, observations, assessments)
-    _fill_open_bands(axes, assessments)
-    handles, labels = axes.get_legend_handles_labels()
-    if handles:
-        labels = ["\n".join(textwrap.wrap(label, LEGEND_WRAP)) for label in labels]
-        figure.legend(
-            handles, labels, loc="outside lower center", ncols=2, frameon=False,
-            handlelength=2.6, columnspacing=1.6,
-        )  # fmt: skip
+        name = human.name_of(indicator) or indicator_id
+        figure.suptitle(
+            "\n".join(textwrap.wrap(name, 80)),
+            x=0.01,
+            ha="left",
+            fontsize=12,
+            fontweight="bold",
+            color=TITLE_COLOUR,
+        )
+        axes.set_title(human.project_title(report), loc="left", color="#444444")
+        axes.set_xlabel(_("Year"))
+        axes.set_ylabel(_(_AXIS_LABEL[indicator.kind]).format(unit=unit_text(indicator.unit)))
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_number(y, 2)))
+        axes.grid(axis="y", color="#dddddd", linewidth=0.8)
+        axes.set_axisbelow(True)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        if not any(o.status != "F" for o in observations):
+            axes.text(
+                0.5, 0.5, _("No observation up to {year}").format(year=report.as_of),
+                transform=axes.transAxes, ha="center", va="center", color="#666666", fontsize=11,
+            )  # fmt: skip
+        _fit_limits(axes, observations, assessments)
+        _fill_open_bands(axes, assessments)
+        handles, labels = axes.get_legend_handles_labels()
+        if handles:
+            labels = ["\n".join(textwrap.wrap(label, LEGEND_WRAP)) for label in labels]
+            figure.legend(
+                handles, labels, loc="outside lower center", ncols=2, frameon=False,
+                handlelength=2.6, columnspacing=1.6,
+            )  # fmt: skip
     return figure
 
 
@@ -173,6 +162,14 @@ def _segments(observations: Sequence[Observation]) -> list[list[Observation]]:
             runs.append([])
         runs[-1].append(observation)
     return runs
+
+
+def _value_label(axes: Axes, year: float, value: float, colour: str, zorder: float = 3) -> None:
+    """``value`` in bold above its point (3: the default ``zorder`` of a text)."""
+    axes.annotate(
+        format_number(value, 2), (year, value), textcoords="offset points", xytext=(0, 9),
+        ha="center", fontsize=8.5, fontweight="bold", color=colour, zorder=zorder,
+    )  # fmt: skip
 
 
 def _draw_observed(axes: Axes, observations: Sequence[Observation]) -> None:
@@ -209,12 +206,14 @@ def _draw_observed(axes: Axes, observations: Sequence[Observation]) -> None:
                 zorder=2, label=_("Series break in {year}").format(year=observation.year),
             )  # fmt: skip
     if usable:
-        latest = usable[-1]
-        axes.annotate(
-            format_number(latest.value, 2), (latest.year, latest.value),
-            textcoords="offset points", xytext=(0, 9), ha="center", fontsize=8.5,
-            fontweight="bold", color=OBSERVED_COLOUR, zorder=7,
-        )  # fmt: skip
+        _value_label(axes, usable[-1].year, usable[-1].value, OBSERVED_COLOUR, zorder=7)
+
+
+def _target_label(assessment: TargetAssessment) -> str:
+    return _("Target {goal}: {status}").format(
+        goal=human.goal_text(assessment.target, assessment.indicator.unit),
+        status=human.status_label(assessment.status),
+    )
 
 
 def _draw_level_target(
@@ -222,24 +221,24 @@ def _draw_level_target(
 ) -> None:
     target = LEVEL.target_of(assessment.target)
     details = LEVEL.details_of(assessment.details)
-    if details is not None:
-        if details.planned_path:
-            start = details.planned_path[0]
-            axes.plot(
-                [p.year for p in details.planned_path], [p.value for p in details.planned_path],
-                color=PLANNED_COLOUR, linestyle="-.", linewidth=1.5, zorder=3,
-                label=_("Planned path from the {year} baseline").format(year=start.year),
-            )  # fmt: skip
-            axes.plot(
-                [start.year], [start.value], marker="D", markersize=5, color=PLANNED_COLOUR,
-                linestyle="none", zorder=3,
-            )  # fmt: skip
-        if details.required_path:
-            axes.plot(
-                [p.year for p in details.required_path], [p.value for p in details.required_path],
-                color=required_colour, linestyle="--", linewidth=1.8, zorder=4,
-                label=_("Required path from {year}").format(year=details.required_path[0].year),
-            )  # fmt: skip
+    if details is not None and details.planned_path:
+        planned, start = details.planned_path, details.planned_path[0]
+        axes.plot(
+            [p.year for p in planned], [p.value for p in planned], color=PLANNED_COLOUR,
+            linestyle="-.", linewidth=1.5, zorder=3,
+            label=_("Planned path from the {year} baseline").format(year=start.year),
+        )  # fmt: skip
+        axes.plot(
+            [start.year], [start.value], marker="D", markersize=5, color=PLANNED_COLOUR,
+            linestyle="none", zorder=3,
+        )  # fmt: skip
+    if details is not None and details.required_path:
+        required = details.required_path
+        axes.plot(
+            [p.year for p in required], [p.value for p in required], color=required_colour,
+            linestyle="--", linewidth=1.8, zorder=4,
+            label=_("Required path from {year}").format(year=required[0].year),
+        )  # fmt: skip
     latest = assessment.latest
     if assessment.projected is not None and latest is not None:
         axes.plot(
@@ -253,16 +252,9 @@ def _draw_level_target(
     axes.axhline(target.value, color=target_colour, linestyle=":", linewidth=0.9, zorder=2)
     axes.plot(
         [target.year], [target.value], marker="*", markersize=15, color=target_colour,
-        linestyle="none", zorder=7,
-        label=_("Target {goal}: {status}").format(
-            goal=human.goal_text(target, assessment.indicator.unit),
-            status=human.status_label(assessment.status),
-        ),
+        linestyle="none", zorder=7, label=_target_label(assessment),
     )  # fmt: skip
-    axes.annotate(
-        format_number(target.value, 2), (target.year, target.value), textcoords="offset points",
-        xytext=(0, 9), ha="center", fontsize=8.5, fontweight="bold", color=target_colour,
-    )  # fmt: skip
+    _value_label(axes, target.year, target.value, target_colour)
 
 
 def _draw_rate_target(
@@ -270,45 +262,40 @@ def _draw_rate_target(
 ) -> None:
     target = RATE.target_of(assessment.target)
     unit = unit_text(assessment.indicator.unit)
-    label = _("Target {goal}: {status}").format(
-        goal=human.goal_text(target, assessment.indicator.unit),
-        status=human.status_label(assessment.status),
-    )
-    left, right = target.start - 0.5, target.end + 0.5
+    period = [target.start - 0.5, target.end + 0.5]
+
+    def edge(value: float, label: str | None = None) -> None:
+        axes.plot(period, [value] * 2, color=target_colour, linewidth=0.9, zorder=2, label=label)
+
     if target.high is not None:
         axes.fill_between(
-            [left, right], target.low, target.high, color=target_colour, alpha=0.18,
-            linewidth=0, zorder=1, label=label,
+            period, target.low, target.high, color=target_colour, alpha=0.18, linewidth=0,
+            zorder=1, label=_target_label(assessment),
         )  # fmt: skip
-        axes.plot([left, right], [target.high] * 2, color=target_colour, linewidth=0.9, zorder=2)
+        edge(target.high)
     else:  # an open band: filled up to the top of the axes once the limits are known
-        axes.plot(
-            [left, right], [target.low] * 2, color=target_colour, linewidth=0.9, zorder=2,
-            label=label,
-        )  # fmt: skip
-    axes.plot([left, right], [target.low] * 2, color=target_colour, linewidth=0.9, zorder=2)
+        edge(target.low, _target_label(assessment))
+    edge(target.low)
+
+    def span(first: int, last: int, value: float, message: str, **style: Any) -> None:
+        """A rate ``value`` over the years ``first`` to ``last``, labelled by ``message``."""
+        label = message.format(first=first, last=last, value=format_number(value, 2), unit=unit)
+        axes.plot([first - 0.4, last + 0.4], [value] * 2, label=label, **style)
 
     details = RATE.details_of(assessment.details)
     observed = details.observed if details is not None else ()
-    if observed and assessment.observed_growth_pct is not None:
-        first, last = observed[0].year, observed[-1].year
-        axes.plot(
-            [first - 0.4, last + 0.4], [assessment.observed_growth_pct] * 2,
+    average, required = assessment.observed_growth_pct, assessment.required_growth_pct
+    if observed and average is not None:
+        message = _("Average {first}–{last}: {value} {unit}")
+        span(
+            observed[0].year, observed[-1].year, average, message,
             color=AVERAGE_COLOUR, linestyle=":", linewidth=1.8, zorder=3,
-            label=_("Average {first}–{last}: {value} {unit}").format(
-                first=first, last=last,
-                value=format_number(assessment.observed_growth_pct, 2), unit=unit,
-            ),
         )  # fmt: skip
-    required = assessment.required_growth_pct
     if required is not None:
         first = observed[-1].year + 1 if observed else target.start
-        axes.plot(
-            [first - 0.4, target.end + 0.4], [required] * 2, color=required_colour,
-            linestyle="--", linewidth=2, zorder=4,
-            label=_("Needed {first}–{last}: {value} {unit}").format(
-                first=first, last=target.end, value=format_number(required, 2), unit=unit
-            ),
+        span(
+            first, target.end, required, _("Needed {first}–{last}: {value} {unit}"),
+            color=required_colour, linestyle="--", linewidth=2, zorder=4,
         )  # fmt: skip
 
 
@@ -347,13 +334,8 @@ def _fill_open_rate_band(axes: Axes, assessment: TargetAssessment, colour: str, 
 
 # The chart's pieces of each kind, by ``TargetKind.name``: a new kind adds its entries here.
 _AXIS_LABEL = {"level": N_("Value ({unit})"), "rate": N_("Rate ({unit})")}
-_DRAW_TARGET: dict[str, Callable[[Axes, TargetAssessment, str, str], None]] = {
-    "level": _draw_level_target,
-    "rate": _draw_rate_target,
-}
-_FILL_OPEN_BAND: dict[str, Callable[[Axes, TargetAssessment, str, float], None]] = {
-    "rate": _fill_open_rate_band,
-}
+_DRAW_TARGET = {"level": _draw_level_target, "rate": _draw_rate_target}
+_FILL_OPEN_BAND = {"rate": _fill_open_rate_band}  # drawn once the limits are known
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -402,11 +384,9 @@ def target_charts(report: ProjectAssessment) -> dict[str, str]:
     """One SVG chart per target whose indicator has an observation up to ``report.as_of``
     (keyed by target id), each showing that target only. Targets without data get none."""
     charts: dict[str, str] = {}
-    for assessment in report.targets:
-        if not has_chart(report, assessment):
-            continue
-        target_id = assessment.target.id
-        figure = build_figure(assessment.indicator_id, report, {target_id})
-        title = chart_title(report, assessment.indicator_id)
-        charts[target_id] = figure_bytes(figure, "svg", target_id, title).decode("utf-8")
+    for a in report.targets:
+        if has_chart(report, a):
+            figure = build_figure(a.indicator_id, report, {a.target.id})
+            svg = figure_bytes(figure, "svg", a.target.id, chart_title(report, a.indicator_id))
+            charts[a.target.id] = svg.decode("utf-8")
     return charts

@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 
 from kpi.i18n import N_, _, format_number, language
+from kpi.kinds import kind_of_target
+from kpi.kinds.level import LEVEL
+from kpi.kinds.rate import RATE
 from kpi.model import LevelIndicator, LevelTarget, Observation, RateIndicator, RateTarget
 from kpi.progress import (
     STALE_AFTER_YEARS,
@@ -84,12 +87,9 @@ def is_stale(observation: Observation | None, as_of: int) -> bool:
 
 
 def marks(observation: Observation, as_of: int | None = None) -> str:
-    """The marks of ``observation``, the one set every format for people shows (``legend`` says
-    what they mean): ``E``, ``P`` or ``F`` for its status, ``|`` for a series break, then ``!``
-    when ``as_of`` is given and the observation is more than two years older than it (stale).
-
-    Give ``as_of`` for an indicator's latest observation only, as ``latest_text`` does: an older
-    observation in a list is not stale for being old."""
+    """The marks every format for people shows (``legend``): ``E``, ``P`` or ``F`` for the status,
+    ``|`` for a series break, then ``!`` when stale as of ``as_of`` (give it for an indicator's
+    latest observation only: an older one in a list is not stale for being old)."""
     flags: list[str] = [] if observation.status == "A" else [observation.status]
     if observation.series_break:
         flags.append("|")
@@ -99,39 +99,54 @@ def marks(observation: Observation, as_of: int | None = None) -> str:
 
 
 def latest_text(observation: Observation | None, as_of: int | None) -> str:
-    """``60.6 (2023)``, with the ``marks`` of the latest observation as of ``as_of`` (``44.4 E|
-    (2025)``, ``60.6 ! (2023)``); ``no data`` when there is none. Every format for people gives
-    its ``as_of``; ``None`` (no ``!``) is for the messages of the machine formats only."""
+    """``60.6 (2023)``, ``44.4 E| (2025)``, ``60.6 ! (2023)`` (``marks`` as of ``as_of``; ``None``,
+    no ``!``, is for the machine formats' messages only); ``no data`` without an observation."""
     if observation is None:
         return _("no data")
     flags = marks(observation, as_of)
     return f"{number(observation.value)}{' ' + flags if flags else ''} ({observation.year})"
 
 
+def observation_note(observation: Observation, digits: int) -> str:
+    """The observation's note, then how often it was revised and its last value before (rounded
+    to ``digits`` decimals); empty without either."""
+    note = observation.note or ""
+    if observation.revisions:
+        revised = _("revised {count} times; was {value}").format(
+            count=len(observation.revisions), value=number(observation.revisions[-1].value, digits)
+        )
+        note = f"{note} ({revised})" if note else revised
+    return note
+
+
 def goal_text(target: LevelTarget | RateTarget, unit: str) -> str:
     """``≥ 55 % by 2030`` (level, in ``unit``) or ``20–22 %/yr, 2025–2030`` (rate)."""
-    if isinstance(target, LevelTarget):
-        return _("{comparator} {value} {unit} by {year}").format(
-            comparator=_COMPARATORS[target.comparator],
-            value=number(target.value),
-            unit=unit,
-            year=target.year,
-        )
-    band = (
-        f"{number(target.low)}–{number(target.high)}"
-        if target.high is not None
-        else f"≥ {number(target.low)}"
+    return _GOALS[kind_of_target(target).name](target, unit)
+
+
+def _level_goal(target: LevelTarget | RateTarget, unit: str) -> str:
+    level = LEVEL.target_of(target)
+    comparator = _COMPARATORS[level.comparator]
+    return _("{comparator} {value} {unit} by {year}").format(
+        comparator=comparator, value=number(level.value), unit=unit, year=level.year
     )
+
+
+def _rate_goal(target: LevelTarget | RateTarget, _unit: str) -> str:
+    rate = RATE.target_of(target)
+    high = rate.high
+    band = f"{number(rate.low)}–{number(high)}" if high is not None else f"≥ {number(rate.low)}"
     # A rate is a percentage a year by definition, whatever the unit is called in the file.
-    return _("{band} %/yr, {start}–{end}").format(band=band, start=target.start, end=target.end)
+    return _("{band} %/yr, {start}–{end}").format(band=band, start=rate.start, end=rate.end)
 
 
 def needs_text(assessment: TargetAssessment, with_growth: bool = True) -> str:
     """The pace now required: ``+1.34/yr (+2.08 %/yr)`` for a level (the part in brackets only
     ``with_growth``), ``15.46 %/yr`` for a rate."""
-    if isinstance(assessment.target, RateTarget):
-        rate = assessment.required_growth_pct
-        return NONE if rate is None else _("{rate} %/yr").format(rate=number(rate))
+    return _NEEDS[assessment.kind.name](assessment, with_growth)
+
+
+def _level_needs(assessment: TargetAssessment, with_growth: bool) -> str:
     if assessment.required_pace is None:
         return NONE
     text = _("{pace}/yr").format(pace=number(assessment.required_pace, signed=True))
@@ -141,40 +156,45 @@ def needs_text(assessment: TargetAssessment, with_growth: bool = True) -> str:
     return text
 
 
-def trend_text(growth_pct: float | None, trend_from: int | None, rate: bool) -> str:
-    """``+7.1 %/yr since 2018`` (level) or ``avg 11.57 %/yr since 2021`` (rate)."""
+def _rate_needs(assessment: TargetAssessment, _with_growth: bool) -> str:
+    rate = assessment.required_growth_pct
+    return NONE if rate is None else _("{rate} %/yr").format(rate=number(rate))
+
+
+def _trend_text(kind: str, growth_pct: float | None, trend_from: int | None) -> str:
     if growth_pct is None:
         return NONE
-    if rate:
-        return _("avg {rate} %/yr since {year}").format(rate=number(growth_pct), year=trend_from)
-    return _("{rate} %/yr since {year}").format(
-        rate=number(growth_pct, signed=True), year=trend_from
-    )
+    message, signed = _TRENDS[kind]
+    return _(message).format(rate=number(growth_pct, signed=signed), year=trend_from)
 
 
 def assessment_trend(assessment: TargetAssessment) -> str:
-    """The observed trend of a target's indicator, as ``trend_text``."""
-    return trend_text(
-        assessment.observed_growth_pct,
-        assessment.trend_from,
-        isinstance(assessment.target, RateTarget),
-    )
+    """The observed trend of a target's indicator: ``+7.1 %/yr since 2018`` (level) or ``avg
+    11.57 %/yr since 2021`` (rate)."""
+    a = assessment
+    return _trend_text(a.kind.name, a.observed_growth_pct, a.trend_from)
 
 
 def monitored_trend(summary: MonitoredSummary) -> str:
-    """The observed trend of a monitored indicator, as ``trend_text``."""
-    return trend_text(
-        summary.observed_growth_pct, summary.trend_from, summary.indicator.kind == "rate"
-    )
+    """The observed trend of a monitored indicator, as ``assessment_trend``."""
+    return _trend_text(summary.kind.name, summary.observed_growth_pct, summary.trend_from)
 
 
 def projected_text(assessment: TargetAssessment) -> str:
-    """``97.97 in 2030``, or ``–`` without a projection."""
-    if assessment.projected is None or not isinstance(assessment.target, LevelTarget):
+    """``97.97 in 2030`` (the last year the target names), or ``–`` without a projection."""
+    if assessment.projected is None:
         return NONE
-    return _("{value} in {year}").format(
-        value=number(assessment.projected), year=assessment.target.year
-    )
+    year = max(assessment.kind.years(assessment.target))
+    return _("{value} in {year}").format(value=number(assessment.projected), year=year)
+
+
+# The words of each kind, by ``TargetKind.name``: a new kind adds its entries here.
+_GOALS = {"level": _level_goal, "rate": _rate_goal}
+_NEEDS = {"level": _level_needs, "rate": _rate_needs}
+_TRENDS = {  # the trend's message, and whether its rate carries a sign
+    "level": (N_("{rate} %/yr since {year}"), True),
+    "rate": (N_("avg {rate} %/yr since {year}"), False),
+}
 
 
 def legend() -> str:
@@ -187,17 +207,9 @@ def legend() -> str:
 
 def summary_line(statuses: list[Status]) -> str:
     """``5 targets: 1 achieved, 2 on track, 1 at risk, 0 off track, 1 without data``."""
-    count = {status: statuses.count(status) for status in Status}
-    missing = count[Status.NO_DATA] + count[Status.INSUFFICIENT_DATA]
+    counts = {status.value: statuses.count(status) for status in Status}  # achieved=..., etc.
+    missing = sum(status.is_missing for status in statuses)
     return _(
         "{total} targets: {achieved} achieved, {on_track} on track, {at_risk} at risk, "
         "{off_track} off track, {moving_away} moving away, {missing} without enough data"
-    ).format(
-        total=len(statuses),
-        achieved=count[Status.ACHIEVED],
-        on_track=count[Status.ON_TRACK],
-        at_risk=count[Status.AT_RISK],
-        off_track=count[Status.OFF_TRACK],
-        moving_away=count[Status.MOVING_AWAY],
-        missing=missing,
-    )
+    ).format(total=len(statuses), missing=missing, **counts)

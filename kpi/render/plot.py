@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kpi.i18n import N_, _, format_number
-from kpi.model import LevelTarget, Observation, RateTarget
-from kpi.progress import LevelDetails, RateDetails, TargetAssessment
+from kpi.kinds.level import LEVEL
+from kpi.kinds.rate import RATE
+from kpi.model import Observation
+from kpi.progress import TargetAssessment
 
 MIN_WIDTH = 24
 MIN_PLOT_ROWS = 3
@@ -118,53 +120,48 @@ class _Canvas:
         return " "
 
 
-def _extent(
-    observations: Sequence[Observation], assessments: Sequence[TargetAssessment]
-) -> tuple[list[float], list[float]]:
-    """Every year and every value the plot must show."""
-    years: list[float] = [o.year for o in observations]
-    values: list[float] = [o.value for o in observations]
-    for assessment in assessments:
-        target = assessment.target
-        details = assessment.details
-        if isinstance(target, LevelTarget):
-            years.append(target.year)
-            values.append(target.value)
-            if isinstance(details, LevelDetails):
-                for point in (*details.planned_path, *details.required_path):
-                    years.append(point.year)
-                    values.append(point.value)
-        else:
-            years += [target.start, target.end]
-            values += [target.low] + ([target.high] if target.high is not None else [])
-            if assessment.required_growth_pct is not None:
-                values.append(assessment.required_growth_pct)
-    return years, [v for v in values if math.isfinite(v)]
+Shape = tuple[str, list[tuple[float, float]]]  # a glyph and the (year, value) points it joins
 
 
-def _draw_targets(canvas: _Canvas, assessments: Sequence[TargetAssessment]) -> None:
-    for assessment in assessments:
-        target = assessment.target
-        details = assessment.details
-        if isinstance(target, LevelTarget):
-            if isinstance(details, LevelDetails):
-                canvas.line([(p.year, p.value) for p in details.planned_path], PLANNED)
-                canvas.line([(p.year, p.value) for p in details.required_path], REQUIRED)
-            canvas.put(target.year, target.value, TARGET)
-        elif isinstance(target, RateTarget):
-            for edge in (target.low, target.high):
-                if edge is not None:
-                    canvas.line([(target.start, edge), (target.end, edge)], BAND)
-            required = assessment.required_growth_pct
-            if required is not None:
-                observed = details.observed if isinstance(details, RateDetails) else ()
-                first = observed[-1].year + 1 if observed else target.start
-                canvas.line([(first, required), (target.end, required)], REQUIRED)
+def _level_shapes(assessment: TargetAssessment) -> list[Shape]:
+    """The planned and required paths, then the target."""
+    target = LEVEL.target_of(assessment.target)
+    details = LEVEL.details_of(assessment.details)
+    shapes: list[Shape] = []
+    if details is not None:
+        shapes.append((PLANNED, [(p.year, p.value) for p in details.planned_path]))
+        shapes.append((REQUIRED, [(p.year, p.value) for p in details.required_path]))
+    return [*shapes, (TARGET, [(target.year, target.value)])]
 
 
-def _draw_observations(
-    canvas: _Canvas, observations: Sequence[Observation], usable: Sequence[Observation]
+def _rate_shapes(assessment: TargetAssessment) -> list[Shape]:
+    """The band's edges over the period, then the rate needed from the year after the last
+    observed to the end."""
+    target = RATE.target_of(assessment.target)
+    edges = [target.low] if target.high is None else [target.low, target.high]
+    shapes: list[Shape] = [(BAND, [(target.start, edge), (target.end, edge)]) for edge in edges]
+    required = assessment.required_growth_pct
+    if required is not None:
+        details = RATE.details_of(assessment.details)
+        observed = details.observed if details is not None else ()
+        first = observed[-1].year + 1 if observed else target.start
+        shapes.append((REQUIRED, [(first, required), (target.end, required)]))
+    return shapes
+
+
+# The glyphs of each kind, by ``TargetKind.name``: a new kind adds its entry here.
+_SHAPES = {"level": _level_shapes, "rate": _rate_shapes}
+
+
+def _draw(
+    canvas: _Canvas,
+    shapes: Sequence[Shape],
+    observations: Sequence[Observation],
+    usable: Sequence[Observation],
 ) -> None:
+    """The targets' shapes, then the line joining ``usable``, its breaks, each observation."""
+    for glyph, points in shapes:
+        canvas.line(points, glyph)
     for before, after in itertools.pairwise(usable):
         if not after.series_break:
             canvas.braille_line((before.year, before.value), (after.year, after.value))
@@ -216,18 +213,18 @@ def indicator_plot(
     *,
     usable: Sequence[Observation] | None = None,
 ) -> list[str]:
-    """``height`` lines of exactly ``width`` cells plotting ``observations`` (what a reader saw up
-    to the as-of year, forecasts included, each marked by its status) and the targets of
-    ``assessments`` (their planned and required paths, the target point or range), with value
-    and year axes and a legend at the bottom. The observed line joins ``usable`` (those the
-    figures rest on, ``IndicatorView.usable``: no forecast) and marks their series breaks;
-    ``None`` means every one of ``observations``. The plot applies no rule of its own about
-    which observations count.
-
-    Returns ``[]`` when there is nothing to plot or the block would be too small to read
-    (narrower than ``MIN_WIDTH`` or fewer than ``MIN_PLOT_ROWS`` rows left for the plot)."""
+    """``height`` lines of exactly ``width`` cells plotting ``observations`` (forecasts included,
+    each marked by its status) and the targets of ``assessments``, with value and year axes and a
+    legend below. The observed line joins ``usable`` (``IndicatorView.usable``; ``None``: all of
+    ``observations``) and marks their series breaks: the plot has no rule of its own about which
+    observations count. ``[]`` when there is nothing to plot or the block would be too small to
+    read (narrower than ``MIN_WIDTH`` or fewer than ``MIN_PLOT_ROWS`` rows left for the plot)."""
     joined = observations if usable is None else usable
-    years, values = _extent(observations, assessments)
+    shapes = [shape for a in assessments for shape in _SHAPES[a.kind.name](a)]
+    points: list[tuple[float, float]] = [(o.year, o.value) for o in observations]
+    points += [point for _glyph, shape_points in shapes for point in shape_points]
+    years = [year for year, _value in points]
+    values = [value for _year, value in points if math.isfinite(value)]
     if not observations or not values or width < MIN_WIDTH:
         return []
     y0, y1 = min(values), max(values)
@@ -237,8 +234,7 @@ def indicator_plot(
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
     probe = _Canvas(2, width, x0, x1, y0, y1)  # only to learn which glyphs appear
-    _draw_targets(probe, assessments)
-    _draw_observations(probe, observations, joined)
+    _draw(probe, shapes, observations, joined)
     legend = _legend(probe.used, width)
     rows = height - 2 - len(legend)
     if rows < MIN_PLOT_ROWS:
@@ -254,8 +250,7 @@ def indicator_plot(
         return []
 
     canvas = _Canvas(rows, cols, x0, x1, y0, y1)
-    _draw_targets(canvas, assessments)
-    _draw_observations(canvas, observations, joined)
+    _draw(canvas, shapes, observations, joined)
     lines = []
     for row in range(rows):
         label = labels.get(row)

@@ -16,13 +16,13 @@ from kpi.progress import ProjectAssessment, Status, TargetAssessment
 from kpi.render import human
 from kpi.render.report_markdown import (
     key_figures,
-    observation_rows,
+    monitored_table,
+    observation_table,
     status_reason,
     statuses,
     summary_headings,
     summary_row,
     target_title,
-    unit_text,
 )
 
 # Status colours: text in words beside them, so print in black and white still reads.
@@ -94,8 +94,17 @@ def _badge(status: Status) -> str:
     return f'<span class="status status-{status.value}">{escape(human.status_label(status))}</span>'
 
 
+def _p(text: str, cls: str | None = None) -> str:
+    """A paragraph of ``text`` (escaped here), of class ``cls`` if given."""
+    return f'<p class="{cls}">{escape(text)}</p>' if cls else f"<p>{escape(text)}</p>"
+
+
 def _anchor(assessment: TargetAssessment) -> str:
     return f"target-{assessment.target.id}"
+
+
+def _link(source: str, url: str) -> str:
+    return f'<a href="{escape(url)}">{source}</a>'
 
 
 def _table(
@@ -128,6 +137,10 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
 
     as_of = report.as_of
     title = human.project_title(report)
+    about = _(
+        "Where each of the project's targets stands, judged with the observations up to {year}. "
+        "How every figure is computed: docs/methodology.md."
+    )
     lines = [
         "<!DOCTYPE html>",
         f'<html lang="{language()}">',
@@ -141,19 +154,12 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
         "<body>",
         "<header>",
         f"<h1>{escape(title)}</h1>",
-        '<p class="meta">'
-        + escape(
-            _(
-                "Where each of the project's targets stands, judged with the observations up "
-                "to {year}. How every figure is computed: docs/methodology.md."
-            ).format(year=as_of)
-        )
-        + "</p>",
+        _p(about.format(year=as_of), "meta"),
         "</header>",
         "<main>",
         '<section id="summary">',
-        "<h2>" + escape(_("Summary")) + "</h2>",
-        f"<p>{escape(human.summary_line(statuses(report)))}</p>",
+        f"<h2>{escape(_('Summary'))}</h2>",
+        _p(human.summary_line(statuses(report))),
     ]
     rows = []
     for a in report.targets:
@@ -163,19 +169,11 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
         rows.append(cells)
     lines += _table(summary_headings(), rows, {1, 3, 4, 5, 6}, "summary", frozenset({1, 3}))
     if report.monitored:
-        lines.append("<h3>" + escape(_("Monitored (no target)")) + "</h3>")
-        monitored = [
-            [
-                escape(human.name_of(m.indicator) or m.indicator_id),
-                escape(human.latest_text(m.latest, as_of)),
-                escape(unit_text(m.indicator.unit)),
-                escape(human.monitored_trend(m)),
-            ]
-            for m in report.monitored
-        ]
-        headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
-        lines += _table(headings, monitored, {1, 3}, "monitored")
-    lines += [f'<p class="legend">{escape(human.legend())}</p>', "</section>"]
+        lines.append(f"<h3>{escape(_('Monitored (no target)'))}</h3>")
+        headings, monitored = monitored_table(report)
+        escaped = [[escape(cell) for cell in row] for row in monitored]
+        lines += _table(headings, escaped, {1, 3}, "monitored")
+    lines += [_p(human.legend(), "legend"), "</section>"]
     for a in report.targets:
         chart = charts.get(a.target.id)
         svg = inline_svg(chart, f"{a.target.id}-") if chart is not None else None
@@ -187,16 +185,13 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
 def _section(report: ProjectAssessment, a: TargetAssessment, svg: str | None) -> list[str]:
     as_of = report.as_of
     indicator = human.name_of(a.indicator) or a.indicator_id
+    about = _("Target {target} of the indicator {indicator} ({indicator_id}).").format(
+        target=a.target.id, indicator=indicator, indicator_id=a.indicator_id
+    )
     lines = [
         f'<section class="target" id="{_anchor(a)}">',
         f"<h2>{escape(target_title(a))}</h2>",
-        '<p class="meta">'
-        + escape(
-            _("Target {target} of the indicator {indicator} ({indicator_id}).").format(
-                target=a.target.id, indicator=indicator, indicator_id=a.indicator_id
-            )
-        )
-        + "</p>",
+        _p(about, "meta"),
     ]
     reason = status_reason(a)
     lines.append(f'<p class="reason">{_badge(a.status)} {escape(reason or "")}</p>')
@@ -204,8 +199,7 @@ def _section(report: ProjectAssessment, a: TargetAssessment, svg: str | None) ->
         lines.append('<ul class="notes">')
         lines += [f"<li>{escape(note.message)}</li>" for note in a.notes]
         lines.append("</ul>")
-    lines.append("<h3>" + escape(_("Key figures")) + "</h3>")
-    lines.append('<table class="figures"><tbody>')
+    lines += [f"<h3>{escape(_('Key figures'))}</h3>", '<table class="figures"><tbody>']
     for label, value in key_figures(a, as_of):
         lines.append(f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>")
     lines.append("</tbody></table>")
@@ -213,32 +207,16 @@ def _section(report: ProjectAssessment, a: TargetAssessment, svg: str | None) ->
         caption = _("Observed values, paths and target of {indicator}, as of {year}.").format(
             indicator=indicator, year=as_of
         )
-        lines += [
-            '<figure class="chart">',
-            svg,
-            f"<figcaption>{escape(caption)}</figcaption>",
-            "</figure>",
-        ]
+        figcaption = f"<figcaption>{escape(caption)}</figcaption>"
+        lines += ['<figure class="chart">', svg, figcaption, "</figure>"]
     else:
-        lines.append(
-            '<p class="nochart">'
-            + escape(_("No chart: no observation up to {year}.").format(year=as_of))
-            + "</p>"
-        )
-    lines.append("<h3>" + escape(_("Observations")) + "</h3>")
-    observations = observation_rows(report, a.indicator_id)
-    if observations:
-        rows = []
-        for o in observations:
-            source = escape(o.source)
-            if o.url:
-                source = f'<a href="{escape(o.url)}">{source}</a>'
-            rows.append([o.year, escape(o.value), escape(o.flags), source, escape(o.note)])
-        headings = [_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")]
+        lines.append(_p(_("No chart: no observation up to {year}.").format(year=as_of), "nochart"))
+    lines.append(f"<h3>{escape(_('Observations'))}</h3>")
+    headings, rows = observation_table(report, a.indicator_id, escape, _link)
+    if rows:
         lines += _table(headings, rows, {1}, "observations", frozenset({0, 1, 2}))
     else:
-        lines.append("<p>" + escape(_("No observation up to {year}.").format(year=as_of)) + "</p>")
+        lines.append(_p(_("No observation up to {year}.").format(year=as_of)))
     if a.target.source:
-        source_line = _("Target set by: {source}").format(source=a.target.source)
-        lines.append(f'<p class="meta">{escape(source_line)}</p>')
+        lines.append(_p(_("Target set by: {source}").format(source=a.target.source), "meta"))
     return [*lines, "</section>"]

@@ -2,21 +2,21 @@
 
 A summary table, then one section per target: its status and why, its key figures, its chart
 (an SVG file beside the report, when one was written) and its observations with their sources
-and flags. The texts shared with the HTML report (``status_reason``, ``key_figures``,
-``observation_rows``) live here too, so that both say the same thing.
+and flags. The texts shared with the HTML report (``status_reason``, ``key_figures``, the
+tables' rows) live here too, so that both say the same thing.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from kpi.i18n import _
-from kpi.model import LevelTarget, Observation, RateTarget
-from kpi.progress import LevelDetails, ProjectAssessment, RateDetails, Status, TargetAssessment
+from kpi.kinds.level import LEVEL
+from kpi.kinds.rate import RATE
+from kpi.progress import ProjectAssessment, Status, TargetAssessment
 from kpi.render import human, markdown
 
 # -- texts shared by the Markdown and HTML reports -------------------------------------------
@@ -40,43 +40,20 @@ def _percent(ratio: float) -> str:
 def status_reason(assessment: TargetAssessment) -> str | None:
     """One sentence saying why the target has its status, from its figures; ``None`` when the
     notes alone explain it (no data, no trend base, a missed target, an infinite ratio)."""
-    a = assessment
-    target, latest, ratio = a.target, a.latest, a.progress_ratio
-    if a.status is Status.ACHIEVED and latest is not None:
-        if isinstance(target, RateTarget) and a.observed_growth_pct is not None:
-            return _(
-                "The period is over and its average, {value} {unit}, meets the target."
-            ).format(value=human.number(a.observed_growth_pct), unit=unit_text(a.indicator.unit))
-        return _("The latest value, {value} in {year}, already meets the target.").format(
-            value=human.number(latest.value), year=latest.year
-        )
-    if a.status.is_missing:
-        if a.status is Status.NO_DATA:
-            return _("There is no observation to judge this target with yet.")
+    if assessment.status is Status.NO_DATA:
+        return _("There is no observation to judge this target with yet.")
+    if assessment.status is Status.INSUFFICIENT_DATA:
         return _("There are not enough comparable observations to measure a trend.")
-    if any(note.code == "missed" for note in a.notes):
+    if any(note.code == "missed" for note in assessment.notes):
         return None
-    if isinstance(target, RateTarget):
-        average = a.observed_growth_pct
-        if average is not None and average >= target.low:
-            return _(
-                "The average so far, {average} {unit}, is at or above the target's {low} {unit}."
-            ).format(
-                average=human.number(average),
-                low=human.number(target.low),
-                unit=unit_text(a.indicator.unit),
-            )
-        if ratio is None or a.required_growth_pct is None or not math.isfinite(ratio):
-            return None
-        return _(
-            "The average so far, {average} {unit}, is {percent} % of the {required} {unit} "
-            "that the remaining years need (progress ratio R = {ratio})."
-        ).format(
-            unit=unit_text(a.indicator.unit),
-            average=human.number(average),
-            percent=_percent(ratio),
-            required=human.number(a.required_growth_pct),
-            ratio=human.number(ratio),
+    return _REASONS[assessment.kind.name](assessment)
+
+
+def _level_reason(a: TargetAssessment) -> str | None:
+    ratio = a.progress_ratio
+    if a.status is Status.ACHIEVED and a.latest is not None:
+        return _("The latest value, {value} in {year}, already meets the target.").format(
+            value=human.number(a.latest.value), year=a.latest.year
         )
     if ratio is None or not math.isfinite(ratio):
         return None
@@ -91,13 +68,37 @@ def status_reason(assessment: TargetAssessment) -> str | None:
     ).format(year=a.trend_from, percent=_percent(ratio), ratio=human.number(ratio))
 
 
+def _rate_reason(a: TargetAssessment) -> str | None:
+    low, average, ratio = RATE.target_of(a.target).low, a.observed_growth_pct, a.progress_ratio
+    unit = unit_text(a.indicator.unit)
+    if average is not None and a.status is Status.ACHIEVED:  # the period is over
+        return _("The period is over and its average, {value} {unit}, meets the target.").format(
+            value=human.number(average), unit=unit
+        )
+    if average is not None and average >= low:
+        return _(
+            "The average so far, {average} {unit}, is at or above the target's {low} {unit}."
+        ).format(average=human.number(average), low=human.number(low), unit=unit)
+    if ratio is None or a.required_growth_pct is None or not math.isfinite(ratio):
+        return None
+    return _(
+        "The average so far, {average} {unit}, is {percent} % of the {required} {unit} "
+        "that the remaining years need (progress ratio R = {ratio})."
+    ).format(
+        unit=unit,
+        average=human.number(average),
+        percent=_percent(ratio),
+        required=human.number(a.required_growth_pct),
+        ratio=human.number(ratio),
+    )
+
+
 def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str]]:
     """The target's key figures as (label, value) pairs in the current language; figures that
     are unknown for this target are left out."""
     a = assessment
-    unit = a.indicator.unit
     rows: list[tuple[str, str]] = [
-        (_("Goal"), human.goal_text(a.target, unit)),
+        (_("Goal"), human.goal_text(a.target, a.indicator.unit)),
         (_("Latest value"), human.latest_text(a.latest, as_of)),
     ]
     if a.gap is not None:
@@ -108,42 +109,38 @@ def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str
     rows.append((_("Observed trend"), human.assessment_trend(a)))
     if a.progress_ratio is not None:
         rows.append((_("Progress ratio R"), human.number(a.progress_ratio)))
-    if isinstance(a.target, LevelTarget):
-        rows.append((_("Projection of the trend"), human.projected_text(a)))
-    details = a.details
-    if isinstance(details, LevelDetails) and details.planned_now is not None and a.latest:
-        rows.append(
-            (
-                _("Planned for {year}").format(year=a.latest.year),
-                f"{human.number(details.planned_now)} {unit_text(unit)}",
-            )
-        )
+    rows += _KEY_FIGURES[a.kind.name](a)
+    return [(label, value) for label, value in rows if value != human.NONE]
+
+
+def _level_figures(a: TargetAssessment) -> list[tuple[str, str]]:
+    rows = [(_("Projection of the trend"), human.projected_text(a))]
+    details = LEVEL.details_of(a.details)
+    if details is not None and details.planned_now is not None and a.latest:
+        planned = f"{human.number(details.planned_now)} {unit_text(a.indicator.unit)}"
+        rows.append((_("Planned for {year}").format(year=a.latest.year), planned))
         if details.ahead_of_plan is not None:
             rows.append((_("Ahead of plan"), _amount(details.ahead_of_plan, a, signed=True)))
-    if isinstance(details, RateDetails) and details.observed:
-        years = ", ".join(str(o.year) for o in details.observed)
-        rows.append((_("Years observed in the period"), years))
-    return [(label, value) for label, value in rows if value != human.NONE]
+    return rows
+
+
+def _rate_figures(a: TargetAssessment) -> list[tuple[str, str]]:
+    details = RATE.details_of(a.details)
+    years = ", ".join(str(o.year) for o in details.observed) if details else ""
+    return [(_("Years observed in the period"), years)] if years else []
+
+
+# The words of each kind, by ``TargetKind.name``: a new kind adds its entries here.
+_REASONS = {"level": _level_reason, "rate": _rate_reason}
+_KEY_FIGURES = {"level": _level_figures, "rate": _rate_figures}
 
 
 def _amount(value: float, assessment: TargetAssessment, signed: bool = False) -> str:
     """A difference in the indicator's unit: percentage points for a rate or a share in %."""
     unit = assessment.indicator.unit
-    if isinstance(assessment.target, RateTarget) or unit == "%":
+    if assessment.kind.values_are_rates or unit == "%":
         return _("{value} percentage points").format(value=human.number(value, signed=signed))
     return f"{human.number(value, signed=signed)} {unit_text(unit)}"
-
-
-@dataclass(frozen=True)
-class ObservationRow:
-    """One observation as shown in a report: texts in the current language."""
-
-    year: str
-    value: str
-    flags: str
-    source: str
-    url: str | None
-    note: str
 
 
 def safe_url(url: str | None) -> str | None:
@@ -153,30 +150,36 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def observation_rows(report: ProjectAssessment, indicator_id: str) -> list[ObservationRow]:
-    """The indicator's observations up to ``report.as_of`` (forecasts included, marked), oldest
-    first."""
-    return [
-        ObservationRow(
-            year=str(o.year),
-            value=human.number(o.value, 4),
-            flags=human.marks(o),
-            source=o.source,
-            url=safe_url(o.url),
-            note=_revised(o),
-        )
-        for o in report.indicators[indicator_id].observations
+def observation_table(
+    report: ProjectAssessment,
+    indicator_id: str,
+    text: Callable[[str], str],
+    link: Callable[[str, str], str],
+) -> tuple[list[str], list[list[str]]]:
+    """The headings and rows of the indicator's observations up to ``report.as_of`` (forecasts
+    included, marked), oldest first: texts made safe by ``text`` (the format's escaper), a source
+    with a ``safe_url`` through ``link(source, url)``."""
+    rows = []
+    for o in report.indicators[indicator_id].observations:
+        url = safe_url(o.url)
+        source = link(text(o.source), url) if url else text(o.source)
+        flags, note = text(human.marks(o)), text(human.observation_note(o, 2))
+        rows.append([str(o.year), human.number(o.value, 4), flags, source, note])
+    return [_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")], rows
+
+
+def monitored_table(report: ProjectAssessment) -> tuple[list[str], list[list[str]]]:
+    """The headings and rows (plain text) of the table of indicators without a target."""
+    rows = [
+        [
+            human.name_of(m.indicator) or m.indicator_id,
+            human.latest_text(m.latest, report.as_of),
+            unit_text(m.indicator.unit),
+            human.monitored_trend(m),
+        ]
+        for m in report.monitored
     ]
-
-
-def _revised(observation: Observation) -> str:
-    note = observation.note or ""
-    if observation.revisions:
-        revised = _("revised {count} times; was {value}").format(
-            count=len(observation.revisions), value=human.number(observation.revisions[-1].value)
-        )
-        note = f"{note} ({revised})" if note else revised
-    return note
+    return [_("Indicator"), _("Latest"), _("Unit"), _("Trend")], rows
 
 
 def summary_row(assessment: TargetAssessment, as_of: int) -> list[str]:
@@ -217,6 +220,10 @@ def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
     return [_row(headings), _row(["---"] * len(headings)), *(_row(r) for r in rows)]
 
 
+def _link(source: str, url: str) -> str:
+    return f"[{source}](<{url}>)"
+
+
 def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None = None) -> str:
     """The whole report as Markdown. ``charts`` maps a target id to the relative path of its
     SVG chart; ``None`` means charts were not written (Markdown on stdout), which the report
@@ -224,15 +231,11 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
     as_of = report.as_of
     lines = [f"# {_text(human.project_title(report))}", ""]
     if charts is None:
-        lines += [
-            "> "
-            + _(
-                "This report was written to standard output, so it has no charts. Write it to "
-                "a file (kpi report --output report.md) to get one SVG chart per target in a "
-                "folder beside it."
-            ),
-            "",
-        ]
+        notice = _(
+            "This report was written to standard output, so it has no charts. Write it to a file "
+            "(kpi report --output report.md) to get one SVG chart per target in a folder beside it."
+        )
+        lines += [f"> {notice}", ""]
     lines += ["## " + _("Summary"), "", _text(human.summary_line(statuses(report))), ""]
     rows = []
     for a in report.targets:
@@ -243,19 +246,8 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
     lines += _table(summary_headings(), rows)
     if report.monitored:
         lines += ["", "### " + _("Monitored (no target)"), ""]
-        headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
-        lines += _table(
-            headings,
-            [
-                [
-                    _text(human.name_of(m.indicator) or m.indicator_id),
-                    _text(human.latest_text(m.latest, as_of)),
-                    _text(unit_text(m.indicator.unit)),
-                    _text(human.monitored_trend(m)),
-                ]
-                for m in report.monitored
-            ],
-        )
+        headings, monitored = monitored_table(report)
+        lines += _table(headings, [[_text(cell) for cell in row] for row in monitored])
     lines += ["", f"_{_text(human.legend())}_", ""]
     for a in report.targets:
         lines += _section(report, a, charts)
@@ -282,10 +274,8 @@ def _section(
         lines += [_text(reason), ""]
     if a.notes:
         lines += [f"- {_text(note.message)}" for note in a.notes] + [""]
-    lines += ["### " + _("Key figures"), ""]
-    lines += _table(
-        [_("Figure"), _("Value")], [[_text(k), _text(v)] for k, v in key_figures(a, as_of)]
-    )
+    figures = [[_text(label), _text(value)] for label, value in key_figures(a, as_of)]
+    lines += ["### " + _("Key figures"), "", *_table([_("Figure"), _("Value")], figures)]
     lines += ["", "### " + _("Chart"), ""]
     if charts is None:
         lines.append(
@@ -297,15 +287,9 @@ def _section(
     else:
         lines.append(_("No chart: no observation up to {year}.").format(year=as_of))
     lines += ["", "### " + _("Observations"), ""]
-    observations = observation_rows(report, a.indicator_id)
-    if observations:
-        rows = []
-        for o in observations:
-            source = _text(o.source)
-            if o.url:
-                source = f"[{source}](<{o.url}>)"
-            rows.append([o.year, o.value, _text(o.flags), source, _text(o.note)])
-        lines += _table([_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")], rows)
+    headings, rows = observation_table(report, a.indicator_id, _text, _link)
+    if rows:
+        lines += _table(headings, rows)
     else:
         lines.append(_("No observation up to {year}.").format(year=as_of))
     if a.target.source:

@@ -1,24 +1,18 @@
 """Rich tables for people: ``kpi status`` and ``kpi show``, rendered into a string.
 
-Fed by the assessment alone: each target's figures, and each indicator as a reader saw it as of
-the assessment's year (``ProjectAssessment.indicators``: the observations to list, and the
-usable ones that sparklines and plots draw). Colour per status, with the status also in words so
-that the table reads the same with ``NO_COLOR``.
-
-The columns are laid out here, not by Rich (``_fit``): no column is narrower than its longest
-word, so a status label, a number, a target id or a year range is never cut nor split across
-lines (on the shipped data, at any width from 60 columns). Below 160 columns the status table
-keeps the target id, the status, the latest value, the goal and the pace now needed, and leaves
-out whole columns (the pace first, then the goal, then the latest value) where the terminal is
-too narrow for all of them whole. Only where even the id and the status do not fit whole does
-Rich lay the table out, cutting what it must.
+Fed by the assessment alone (``ProjectAssessment``, each indicator as a reader saw it as of its
+year). Colour per status, with the status also in words, so that it reads the same with
+``NO_COLOR``. The columns are laid out here, not by Rich (``_fit``): no column is narrower than
+its longest word, so a status label, a number, a target id or a year range is never cut nor split
+(on the shipped data, from 60 columns); where they do not all fit, whole columns are left out
+(``_fitted``), and only where even the id and the status do not fit does Rich cut what it must.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -31,15 +25,10 @@ from rich.table import Table
 from rich.text import Text
 
 from kpi.i18n import N_, _
+from kpi.kinds.level import LEVEL
+from kpi.kinds.rate import RATE
 from kpi.model import Observation
-from kpi.progress import (
-    IndicatorView,
-    LevelDetails,
-    ProjectAssessment,
-    RateDetails,
-    Status,
-    TargetAssessment,
-)
+from kpi.progress import IndicatorView, ProjectAssessment, Status, TargetAssessment
 from kpi.render import human
 
 STATUS_STYLES = {
@@ -66,28 +55,21 @@ class _Buffer(io.StringIO):
     """What Rich writes into, reporting the encoding of the stream the text is for, so that Rich
     draws what that stream can show (ASCII boxes where it cannot hold box-drawing ones)."""
 
+    encoding = "utf-8"  # a plain attribute: StringIO's own is read-only (and None)
+
     def __init__(self, encoding: str) -> None:
         super().__init__()
-        self._encoding = encoding
-
-    @property
-    def encoding(self) -> str:
-        return self._encoding
-
-    @encoding.setter
-    def encoding(self, value: str) -> None:  # writable, as the attribute of TextIOBase is
-        self._encoding = value
+        self.encoding = encoding
 
 
 def _console(width: int | None) -> tuple[Console, _Buffer]:
-    """A console drawing into a buffer as Rich would draw on the real ``sys.stdout``: a terminal
-    or not (``FORCE_COLOR``, ``TTY_COMPATIBLE`` included), its colours, its encoding and, when
-    ``width`` is ``None``, its width.
+    """A console drawing into a buffer as Rich would on the real stdout: a terminal or not
+    (``FORCE_COLOR``, ``TTY_COMPATIBLE`` included), its colours, its encoding and, when ``width``
+    is ``None``, its width.
 
-    ``NO_COLOR`` (no-color.org), when set and not empty, drops every escape code: Rich alone
-    would drop the colours but keep bold, dim and italic. A legacy Windows console, which Rich
-    colours through the Windows API rather than with escape codes, gets plain text; a file or a
-    pipe gets the same text on Windows as anywhere else."""
+    A non-empty ``NO_COLOR`` drops every escape code (Rich alone would keep bold, dim and italic).
+    A legacy Windows console, which Rich colours through the Windows API, gets plain text; a file
+    or a pipe gets the same text on Windows as anywhere else."""
     real = Console()  # only asked how stdout is, never printed to
     legacy = real.legacy_windows and real.is_terminal
     colours = None if os.environ.get("NO_COLOR") or legacy else real.color_system
@@ -226,18 +208,30 @@ def _fitted(console: Console, layouts: Sequence[Layout]) -> Table:
     return _filled(frame.table(), columns, [None] * len(columns))
 
 
+def _plain(
+    console: Console,
+    frame: _Frame,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    justify: Literal["left", "right"] = "left",
+    folded: Collection[int] = (),
+) -> Table:
+    """A table of text ``rows`` under ``headings``, fitted to the console (``_fitted``); the
+    columns at the indexes in ``folded`` may cut their long words."""
+    columns = [
+        _Column(heading, justify, tuple(Text(row[i]) for row in rows), folded=i in folded)
+        for i, heading in enumerate(headings)
+    ]
+    return _fitted(console, [(columns, frame, ())])
+
+
 # -- kpi status ----------------------------------------------------------------------------
 
 
 def status_table(report: ProjectAssessment, *, width: int | None = None) -> str:
-    """``kpi status`` for people: every target (and monitored indicator) as tables, the notes
-    that explain them, the legend of the marks and a one-line summary, as the text to write on
-    stdout.
-
-    ``width``: the terminal's width in columns; ``None``, the width Rich detects on the real
-    stdout. Colour and encoding follow the real stdout (see ``_console``). Every status label
-    and every number is whole on one line wherever the ids and the statuses fit (from 60
-    columns on the shipped data)."""
+    """``kpi status`` for people, as the text to write on stdout: every target (and monitored
+    indicator) as tables, their notes, the legend of the marks and a one-line summary.
+    ``width``: the terminal's columns (``None``: as Rich detects stdout, see ``_console``)."""
     console, buffer = _console(width)
     if len(report.targets) > LARGE:
         _print_large_status(console, report)
@@ -378,10 +372,8 @@ def _print_monitored(console: Console, report: ProjectAssessment) -> None:
         _Column(_("Unit"), "left", tuple(Text(m.indicator.unit) for m in monitored)),
         _Column(_("Trend"), "left", tuple(Text(human.monitored_trend(m)) for m in monitored)),
     ]
-    frame = _Frame(
-        box.HEAVY_HEAD if console.width >= WIDE else box.SIMPLE_HEAVY,
-        title=escape(_("Monitored (no target)")),
-    )
+    boxed = box.HEAVY_HEAD if console.width >= WIDE else box.SIMPLE_HEAVY
+    frame = _Frame(boxed, title=escape(_("Monitored (no target)")))
     console.print(_fitted(console, [(columns, frame, (_("Series"), _("Unit"), _("Trend")))]))
 
 
@@ -389,23 +381,18 @@ def _print_monitored(console: Console, report: ProjectAssessment) -> None:
 
 
 def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | None = None) -> str:
-    """``kpi show`` for people: one indicator (``indicator_id``, one of ``report.indicators``)
-    with its definition, the observations a reader saw up to the as-of year (forecasts
-    included) with their sources, a plot, each target's figures and paths, as the text to write
-    on stdout.
-
-    ``width``: the terminal's width in columns; ``None``, the width Rich detects on the real
-    stdout. Colour and encoding follow the real stdout (see ``_console``)."""
+    """``kpi show`` for people, as the text to write on stdout: one of ``report.indicators``, its
+    definition, its observations up to the as-of year (forecasts included) with their sources, a
+    plot, each target's figures and paths. ``width``: as for ``status_table``."""
     console, buffer = _console(width)
     view = report.indicators[indicator_id]
     indicator = view.indicator
     console.print(f"[bold]{escape(human.name_of(indicator) or indicator_id)}[/] ({indicator_id})")
-    kind = _("level") if indicator.kind == "level" else _("rate")
+    kind = _(_KIND_WORDS[indicator.kind])
     line = _("kind {kind}, unit {unit}").format(kind=kind, unit=indicator.unit)
     if indicator.bounds:
-        line += ", " + _("bounds {low} to {high}").format(
-            low=human.number(indicator.bounds[0]), high=human.number(indicator.bounds[1])
-        )
+        low, high = (human.number(bound) for bound in indicator.bounds)
+        line += ", " + _("bounds {low} to {high}").format(low=low, high=high)
     console.print(escape(line))
     if indicator.owner:
         console.print(escape(_("owner: {owner}").format(owner=indicator.owner)))
@@ -417,43 +404,24 @@ def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | Non
         _print_target(console, a, view.usable, report.as_of)
     for m in report.monitored:
         if m.indicator_id == indicator_id:
-            console.print(
-                escape(
-                    _("Monitored (no target): latest {latest}, trend {trend}").format(
-                        latest=human.latest_text(m.latest, report.as_of),
-                        trend=human.monitored_trend(m),
-                    )
-                )
+            monitored = _("Monitored (no target): latest {latest}, trend {trend}").format(
+                latest=human.latest_text(m.latest, report.as_of), trend=human.monitored_trend(m)
             )
+            console.print(escape(monitored))
     console.print(f"[dim]{escape(human.legend())}[/]")
     return buffer.getvalue()
 
 
 def _observations_table(console: Console, observations: Sequence[Observation]) -> Table:
     """Every observation listed with its flags (``human.marks``), source and note."""
-    rows = []
-    for o in observations:
-        source = o.source + (f" <{o.url}>" if o.url else "")
-        note = o.note or ""
-        if o.revisions:
-            revised = _("revised {count} times; was {value}").format(
-                count=len(o.revisions), value=human.number(o.revisions[-1].value, 4)
-            )
-            note = f"{note} ({revised})" if note else revised
-        rows.append((str(o.year), human.number(o.value, 4), human.marks(o), source, note))
-
-    def column(heading: str, index: int, folded: bool = False) -> _Column:
-        return _Column(heading, "left", tuple(Text(row[index]) for row in rows), folded=folded)
-
-    columns = [
-        column(_("Year"), 0),
-        column(_("Value"), 1),
-        column(_("Flags"), 2),
-        column(_("Source"), 3, folded=True),
-        column(_("Note"), 4, folded=True),
-    ]
+    rows = [
+        (str(o.year), human.number(o.value, 4), human.marks(o),
+         o.source + (f" <{o.url}>" if o.url else ""), human.observation_note(o, 4))
+        for o in observations
+    ]  # fmt: skip
+    headings = [_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")]
     frame = _Frame(box.HEAVY_HEAD, title=escape(_("Observations")))
-    return _fitted(console, [(columns, frame, ())])
+    return _plain(console, frame, headings, rows, folded={3, 4})
 
 
 def _print_plot(
@@ -481,27 +449,36 @@ def _figure_rows(a: TargetAssessment, as_of: int) -> list[tuple[str, str]]:
         (_("progress ratio R"), human.number(a.progress_ratio, 4)),
         (_("projection"), human.projected_text(a)),
     ]
-    details = a.details
-    if isinstance(details, LevelDetails):
-        if details.base is not None:
-            base = f"{human.number(details.base.value)} ({details.base.year})"
-            rows.append((_("trend base"), base))
-        needed = _("{rate} %/yr").format(rate=human.number(details.needed_growth_pct, 4))
-        rows.append((_("growth needed from base"), needed))
-        slopes = _("{observed} / {needed} a year").format(
-            observed=human.number(details.observed_slope, 4),
-            needed=human.number(details.needed_slope, 4),
-        )
-        if details.uses_slopes:
-            slopes += " " + _("(used for R)")
-        rows.append((_("slopes (observed / needed)"), slopes))
-        if details.ahead_of_plan is not None:
-            rows.append((_("ahead of plan"), human.number(details.ahead_of_plan, 4, signed=True)))
-    elif isinstance(details, RateDetails):
-        years = ", ".join(str(o.year) for o in details.observed) or _("none")
-        rows.append((_("years observed"), years))
-        rows.append((_("period years N"), str(details.period_years)))
+    return rows + _DETAIL_ROWS[a.kind.name](a)
+
+
+def _level_rows(a: TargetAssessment) -> list[tuple[str, str]]:
+    details = LEVEL.details_of(a.details)
+    if details is None:
+        return []
+    rows = []
+    if details.base is not None:
+        rows.append((_("trend base"), f"{human.number(details.base.value)} ({details.base.year})"))
+    needed = _("{rate} %/yr").format(rate=human.number(details.needed_growth_pct, 4))
+    rows.append((_("growth needed from base"), needed))
+    slopes = _("{observed} / {needed} a year").format(
+        observed=human.number(details.observed_slope, 4),
+        needed=human.number(details.needed_slope, 4),
+    )
+    if details.uses_slopes:
+        slopes += " " + _("(used for R)")
+    rows.append((_("slopes (observed / needed)"), slopes))
+    if details.ahead_of_plan is not None:
+        rows.append((_("ahead of plan"), human.number(details.ahead_of_plan, 4, signed=True)))
     return rows
+
+
+def _rate_rows(a: TargetAssessment) -> list[tuple[str, str]]:
+    details = RATE.details_of(a.details)
+    if details is None:
+        return []
+    years = ", ".join(str(o.year) for o in details.observed) or _("none")
+    return [(_("years observed"), years), (_("period years N"), str(details.period_years))]
 
 
 def _print_target(
@@ -517,24 +494,22 @@ def _print_target(
     if a.target.source:
         set_by = _("set by: {source}").format(source=a.target.source)
         console.print(f"[dim]{escape(set_by)}[/]")
-    rows = _figure_rows(a, as_of)
-    columns = [
-        _Column("", "left", tuple(Text(label) for label, _value in rows)),
-        _Column("", "left", tuple(Text(value) for _label, value in rows)),
-    ]
     frame = _Frame(None, padding=2, show_header=False)
-    console.print(_fitted(console, [(columns, frame, ())]))
+    console.print(_plain(console, frame, ["", ""], _figure_rows(a, as_of)))
     for note in a.notes:
         label = _("note:")
         console.print(f"  [dim]{escape(label)}[/] {escape(note.message)}")
-    details = a.details
-    if isinstance(details, LevelDetails) and (details.planned_path or details.required_path):
-        console.print(_paths_table(console, details, usable))
+    paths = _PATHS.get(a.kind.name)
+    if paths is not None:
+        paths(console, a, usable)
 
 
-def _paths_table(console: Console, details: LevelDetails, usable: Sequence[Observation]) -> Table:
+def _level_paths(console: Console, a: TargetAssessment, usable: Sequence[Observation]) -> None:
     """The planned and required paths year by year, beside what was observed (what the figures
     rest on: no forecast)."""
+    details = LEVEL.details_of(a.details)
+    if details is None or not (details.planned_path or details.required_path):
+        return
     planned = {p.year: p.value for p in details.planned_path}
     required = {p.year: p.value for p in details.required_path}
     observed = {o.year: o.value for o in usable}
@@ -545,9 +520,11 @@ def _paths_table(console: Console, details: LevelDetails, usable: Sequence[Obser
         for year in years
     ]  # fmt: skip
     headings = (_("Year"), _("Planned"), _("Required"), _("Observed"))
-    columns = [
-        _Column(heading, "right", tuple(Text(row[i]) for row in values))
-        for i, heading in enumerate(headings)
-    ]
     frame = _Frame(box.HEAVY_HEAD, title=escape(_("Path to the target, year by year")))
-    return _fitted(console, [(columns, frame, ())])
+    console.print(_plain(console, frame, headings, values, "right"))
+
+
+# The pieces of each kind, by ``TargetKind.name``: a new kind adds its entries here.
+_KIND_WORDS = {"level": N_("level"), "rate": N_("rate")}
+_DETAIL_ROWS = {"level": _level_rows, "rate": _rate_rows}
+_PATHS = {"level": _level_paths}  # a rate target has no path
