@@ -5,10 +5,11 @@ the line each target's CI annotation points at, from the origins the assessment 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from kpi.kinds import Figures
 from kpi.model import TARGETS_FILE, AssessmentSettings, Origin
 from kpi.progress import ProjectAssessment, Status, TargetAssessment, finite
 
@@ -32,18 +33,6 @@ class Location:
 
     file: str
     line: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """One side of a verdict, ``None`` where not defined: the goal (expected) or where the
-    indicator stands (actual, as in ``kpi.kinds.GateFigures``), the pace in ``Verdict.pace_unit``,
-    and the lowest progress ratio that passes (expected) or the target's finite ratio (actual)."""
-
-    value: float | None
-    year: int | None
-    pace: float | None
-    progress_ratio: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +88,8 @@ class GateResult:
 def ratio_threshold(fail_on: Status, settings: AssessmentSettings) -> float | None:
     """The lowest progress ratio whose status is better than ``fail_on``: ``on_track`` (for
     at_risk), ``at_risk`` (for off_track) or 0 (for moving_away); ``None`` for other statuses."""
-    thresholds = {
-        Status.AT_RISK: settings.on_track,
-        Status.OFF_TRACK: settings.at_risk,
-        Status.MOVING_AWAY: 0.0,
-    }
-    return thresholds.get(fail_on)
+    thresholds = zip(FAIL_ON_CHOICES, (settings.on_track, settings.at_risk, 0.0), strict=True)
+    return dict(thresholds).get(fail_on)
 
 
 def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
@@ -140,25 +125,20 @@ def evaluate(
     without usable data with ``fail_on_missing``. ``settings`` (default ones when ``None``) give
     the expected progress ratio; ``locations`` (``locate_targets``) where annotations point."""
     threshold = ratio_threshold(fail_on, settings or AssessmentSettings())
-    places = locations or {}
     verdicts = []
     for a in report.targets:
         level = level_of(a.status, fail_on, fail_on_missing)
-        figures, ratio = a.kind.gate_figures(a), finite(a.progress_ratio)
+        figures = a.kind.gate_figures(a)
         verdicts.append(
             Verdict(
                 a,
                 passed=level is not Level.ERROR,
                 level=level,
                 comparator=figures.comparator,
-                expected=Figures(
-                    figures.expected_value, figures.expected_year, figures.expected_pace, threshold
-                ),
-                actual=Figures(
-                    figures.actual_value, figures.actual_year, figures.actual_pace, ratio
-                ),
+                expected=replace(figures.expected, progress_ratio=threshold),
+                actual=replace(figures.actual, progress_ratio=finite(a.progress_ratio)),
                 pace_unit=_pace_unit(a.indicator.unit, figures.pace_is_slope),
-                location=places.get(a.target.id),
+                location=locations.get(a.target.id) if locations else None,
             )
         )
     return GateResult(report.project_name, report.as_of, fail_on, fail_on_missing, tuple(verdicts))
@@ -189,7 +169,6 @@ def locate_targets(
         origin = None if a.latest is None or view is None else view.origin_of(a.latest.year)
         if origin is None:
             origin = report.target_origins.get(a.target.id, Origin(Path(TARGETS_FILE)))
-        found[a.target.id] = Location(
-            display_path(root / origin.file, root, relative_to), origin.line
-        )
+        file = display_path(root / origin.file, root, relative_to)
+        found[a.target.id] = Location(file, origin.line)
     return found

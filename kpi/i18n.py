@@ -3,8 +3,7 @@
 Messages go through ``gettext``: ``kpi/locale/vi/LC_MESSAGES/kpi.po`` is the catalogue people
 edit, ``kpi.mo`` its compiled form (``python scripts/messages.py compile``). Code marks a text
 with ``_()`` where it is shown, with ``N_()`` where it is only defined (tables, templates). The
-language is chosen once per process, before the command line is parsed, from ``--lang``,
-``KPI_LANG`` or the system's (``kpi.cli.language``); machine formats never depend on it.
+language is set before parsing the command line (``kpi.cli.language``); machine formats ignore it.
 """
 
 from __future__ import annotations
@@ -34,17 +33,15 @@ def set_language(code: str) -> None:
     """Use ``code`` (one of ``LANGUAGES``, else ``ValueError``) for every text shown from now on."""
     if code not in LANGUAGES:
         raise ValueError(f"unknown language {code!r}; choose one of {', '.join(LANGUAGES)}")
-    translation: gettext.NullTranslations = gettext.NullTranslations()
+    translation = gettext.NullTranslations()
     if code != DEFAULT_LANGUAGE:
         translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
-    _current.language = code
-    _current.translation = translation
+    _current.language, _current.translation = code, translation
 
 
 @contextlib.contextmanager
 def speaking(code: str) -> Iterator[None]:
-    """Within the block, texts are in ``code`` (one of ``LANGUAGES``); the language in use
-    before is restored after it."""
+    """Texts in ``code`` (one of ``LANGUAGES``) within the block, the previous language after it."""
     saved = _current.language, _current.translation
     set_language(code)
     try:

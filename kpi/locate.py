@@ -40,8 +40,7 @@ class LineIndex:
             if not line or line.startswith("#"):
                 continue
             if line.startswith("[["):
-                name = _dotted(line[2 : line.find("]]")])
-                resolved = self._resolve(name, array_index)
+                resolved = self._resolve(_dotted(line[2 : line.find("]]")]), array_index)
                 array_index[resolved] = array_index.get(resolved, -1) + 1
                 current = (*resolved, array_index[resolved])
                 self._lines.setdefault(current, number)

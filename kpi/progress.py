@@ -45,7 +45,7 @@ class Status(StrEnum):
     @property
     def severity(self) -> int | None:
         """0 (achieved) to 4 (moving away); ``None`` for the two statuses without data."""
-        return _SEVERITY.get(self)
+        return _JUDGED.index(self) if self in _JUDGED else None
 
     @property
     def is_missing(self) -> bool:
@@ -53,13 +53,7 @@ class Status(StrEnum):
         return self.severity is None
 
 
-_SEVERITY = {
-    Status.ACHIEVED: 0,
-    Status.ON_TRACK: 1,
-    Status.AT_RISK: 2,
-    Status.OFF_TRACK: 3,
-    Status.MOVING_AWAY: 4,
-}
+_JUDGED = (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +190,7 @@ class ProjectAssessment:
 
 def finite(value: float | None) -> float | None:
     """``value`` unchanged, or ``None`` when it is missing, infinite or NaN."""
-    if value is None or not math.isfinite(value):
-        return None
-    return value
+    return value if value is not None and math.isfinite(value) else None
 
 
 def satisfies(value: float, comparator: str, target: float) -> bool:
@@ -225,12 +217,6 @@ def power(base: float, exponent: float) -> float:
         return float(base**exponent)
     except OverflowError:
         return math.inf
-
-
-def compound_growth(start: float, end: float, years: float) -> float:
-    """Compound growth a year, as a fraction, from ``start`` to ``end`` over ``years`` (> 0);
-    ``start`` and ``end`` positive."""
-    return power(end / start, 1.0 / years) - 1.0
 
 
 def progress_ratio(desired: int, observed: float, needed: float) -> float:
@@ -277,31 +263,10 @@ def freshness_notes(latest: Observation, as_of: int) -> list[Note]:
     age = as_of - latest.year
     if age > STALE_AFTER_YEARS:
         notes.append(Note("stale", {"year": latest.year, "age": age, "as_of": as_of}))
-    if latest.status == "E":
-        notes.append(Note("estimated", {"year": latest.year}))
-    elif latest.status == "P":
-        notes.append(Note("provisional", {"year": latest.year}))
+    status_note = {"E": "estimated", "P": "provisional"}.get(latest.status)
+    if status_note is not None:
+        notes.append(Note(status_note, {"year": latest.year}))
     return notes
-
-
-def trend_base(
-    usable: Sequence[Observation], trend_years: int
-) -> tuple[Observation | None, list[Note]]:
-    """The base observation t0 of the trend ending at the last of ``usable``: the earliest year in
-    [t - trend_years, t - 1] not before the latest series break at or before t; with notes."""
-    latest = usable[-1]
-    first, last = latest.year - trend_years, latest.year - 1
-    last_break = max((o.year for o in usable if o.series_break), default=None)
-    if last_break == latest.year:
-        return None, [Note("series_break_latest", {"year": latest.year})]
-    floor = first if last_break is None else max(first, last_break)
-    notes = (
-        [Note("series_break", {"year": last_break})] if last_break and last_break > first else []
-    )
-    for observation in usable:
-        if floor <= observation.year <= last:
-            return observation, notes
-    return None, [*notes, Note("no_trend_base", {"first": floor, "last": last})]
 
 
 # -- monitored indicators and whole projects -----------------------------------------------
@@ -318,11 +283,8 @@ def summarise_monitored(
     the kind's (``TargetKind.monitored_trend``), after the latest value's freshness notes."""
     usable = usable_observations(observations, as_of)
     if not usable:
-        return MonitoredSummary(
-            indicator_id=indicator_id,
-            indicator=indicator,
-            notes=(Note("no_data", {"as_of": as_of}),),
-        )
+        notes = (Note("no_data", {"as_of": as_of}),)
+        return MonitoredSummary(indicator_id=indicator_id, indicator=indicator, notes=notes)
     latest = usable[-1]
     growth, trend_from, trend_notes = kind_of(indicator).monitored_trend(usable, settings)
     return MonitoredSummary(
@@ -336,8 +298,7 @@ def summarise_monitored(
 
 
 def assess_project(project: Project, as_of: int) -> ProjectAssessment:
-    """Assess every target of ``project`` and summarise every monitored indicator, as of
-    ``as_of`` (observations after that year are ignored)."""
+    """Assess each target and summarise each monitored indicator, ignoring years after ``as_of``."""
     settings = project.definition.assessment
     indicators = project.indicators.items()
     observations = project.observations
@@ -378,8 +339,7 @@ def view_indicator(project: Project, indicator_id: str, as_of: int) -> Indicator
     return IndicatorView(indicator_id, project.indicators[indicator_id], seen)
 
 
-# The kinds build on the shared pieces above, so they are imported last (``kpi.kinds`` loads
-# this module first when it is imported first). Their arithmetic is re-exported from here.
+# Imported last: the kinds build on all the above (``kpi.kinds`` loads this module first).
 from kpi.kinds import TargetKind, kind_of  # noqa: E402
 from kpi.kinds.level import assess_level as assess_level  # noqa: E402
 from kpi.kinds.rate import assess_rate as assess_rate  # noqa: E402

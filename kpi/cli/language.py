@@ -2,8 +2,7 @@
 
 Read before the command line is parsed, so that help and usage errors are in it too. The system's
 language is what gettext programs follow (``LOCALE_VARIABLES``), else, as on most Windows PCs, the
-Windows display language. Any locale name will do (``vi_VN.UTF-8``); ``C`` and ``POSIX`` mean
-English, and so does any language kpi does not speak.
+Windows display language; ``C``, ``POSIX`` and any language kpi does not speak mean English.
 """
 
 from __future__ import annotations
@@ -69,8 +68,7 @@ def system_language(
         value = environ.get(variable)
         if value:
             names = value.split(":") if variable == "LANGUAGE" else [value]
-            known = [language for language in map(language_of, names) if language is not None]
-            return known[0] if known else DEFAULT_LANGUAGE
+            return next(filter(None, map(language_of, names)), DEFAULT_LANGUAGE)
     windows = (windows_language or windows_display_language)()
     return language_of(windows or "") or DEFAULT_LANGUAGE
 

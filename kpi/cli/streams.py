@@ -25,9 +25,10 @@ _PLAIN = {
     "≥": ">=", "≤": "<=", "≠": "!=", "→": "->", "←": "<-", "∞": "inf",
     "●": "@", "○": "o", "×": "x", "·": ".", "•": "=", "★": "#", "┆": ":",
     "─": "-", "│": "|", "┤": "|", "┬": "+", "└": "+",
-    "▁": "_", "▂": "_", "▃": ".", "▄": "-", "▅": "-", "▆": "=", "▇": "=", "█": "#",
+    "▁": "_", "▂": "_", "▃": ".", "▄": "-", "▅": "-", "▆": "=", "▇": "=", "█": "#", "\u2800": " ",
 }  # fmt: skip
-_BRAILLE = range(0x2800, 0x2900)  # the plot's observed line: two dots a cell across, four down
+# The plot's observed line is Braille (two dots a cell across, four down): dots look like ``*``.
+_PLAIN |= {chr(code): "*" for code in range(0x2801, 0x2900)}
 
 
 def _spellings(character: str) -> Iterator[str]:
@@ -51,17 +52,11 @@ def fallback(character: str, encoding: str) -> str:
     """What to write for ``character`` where ``encoding`` cannot (encodable whenever ``?`` is):
     its closest spelling there (``ế`` is ``ê`` + U+0301 in cp1258, ``ê`` in cp1252, ``e`` in
     ASCII; ``đ`` is ``d``), else an ASCII look-alike of a symbol (``–``: ``-``), else ``?``."""
-    for candidate in filter(None, (*_spellings(character), _look_alike(character))):
+    for candidate in filter(None, (*_spellings(character), _PLAIN.get(character, ""))):
         with contextlib.suppress(UnicodeError, LookupError):  # not encodable there
             candidate.encode(encoding)
             return candidate
     return "?"
-
-
-def _look_alike(character: str) -> str:
-    if ord(character) in _BRAILLE:
-        return " " if character == "\u2800" else "*"
-    return _PLAIN.get(character, "")
 
 
 def error_handler(encoding: str) -> str:
@@ -99,10 +94,8 @@ def configure_streams() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if not callable(reconfigure):
             continue
-        try:
+        with contextlib.suppress(LookupError, OSError, ValueError):  # closed, unknown encoding
             if _is_terminal(stream):
                 reconfigure(errors=error_handler(stream.encoding))
             else:
                 reconfigure(encoding="utf-8", errors=error_handler("utf-8"))
-        except (LookupError, OSError, ValueError):  # closed, or an unknown encoding: leave it
-            continue

@@ -1,11 +1,10 @@
 """The kinds of target, and the registry that finds an indicator's kind.
 
 Part of the assessment (``kpi.progress`` holds what every kind shares). A kind (``kpi.kinds.level``,
-``kpi.kinds.rate``) is one module with its arithmetic and figures, numbers and plain data, never
-text for people: each renderer keeps its own words per kind, keyed by ``TargetKind.name``. Code
-that would ask "is this a level or a rate?" asks the kind (``kind_of``, ``TargetAssessment.kind``).
-A third kind is a third module here, one line in ``KINDS``, a ``kind`` literal in ``kpi.model``
-and one entry in each renderer's table.
+``kpi.kinds.rate``) is one module of arithmetic and figures, numbers and plain data, never text for
+people (each renderer keeps its words per ``TargetKind.name``). Code asks the kind (``kind_of``,
+``TargetAssessment.kind``) instead of testing for a level or a rate. A third kind is a module here,
+one line in ``KINDS``, a ``kind`` literal in ``kpi.model`` and one entry in each renderer's table.
 """
 
 from __future__ import annotations
@@ -22,32 +21,37 @@ if TYPE_CHECKING:
     from kpi.progress import LevelDetails, RateDetails, TargetAssessment
 
 KeySuffix = tuple[str, ...]
+Trend = tuple[float | None, int | None, list[Note]]  # growth in % a year, first year, notes added
 IndicatorT = TypeVar("IndicatorT", bound=LevelIndicator | RateIndicator)
 TargetT = TypeVar("TargetT", bound=Target)
 DetailsT = TypeVar("DetailsT", bound="LevelDetails | RateDetails")
 
 
 @dataclass(frozen=True, slots=True)
+class Figures:
+    """One side of a ``kpi check`` verdict (``None``: undefined or infinite): the goal or where the
+    indicator stands; ``kpi.gate`` adds the progress ratio (the lowest passing, or the target's)."""
+
+    value: float | None
+    year: int | None
+    pace: float | None
+    progress_ratio: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GateFigures:
-    """The figures the CI gate sets side by side for one target (``None`` where not defined or
-    infinite): the goal's value, year and needed pace against where the indicator stands (a rate:
-    the average so far and its last year) and its pace; both paces in units a year when
-    ``pace_is_slope``, else growth rates in percent a year."""
+    """``kpi check``'s goal (``expected``) and where the indicator stands (``actual``; a rate: its
+    average so far and last year); paces in units a year when ``pace_is_slope``, else % a year."""
 
     comparator: str
-    expected_value: float | None
-    expected_year: int | None
-    expected_pace: float | None
-    actual_value: float | None
-    actual_year: int | None
-    actual_pace: float | None
+    expected: Figures
+    actual: Figures
     pace_is_slope: bool
 
 
 class TargetKind(ABC, Generic[IndicatorT, TargetT, DetailsT]):
-    """What one kind of target knows: its arithmetic and figures. Every method is handed objects
-    of its own kind (an indicator whose ``kind`` is ``name``, one of its targets, an assessment of
-    one); given another kind's it raises ``TypeError``."""
+    """What one kind of target knows: its arithmetic and figures. Its methods take an indicator,
+    target or assessment of this kind (``kind`` is ``name``); ``TypeError`` for another kind's."""
 
     name: str
     """The ``kind`` of the indicators in ``targets.toml``: ``level`` or ``rate``."""
@@ -61,12 +65,6 @@ class TargetKind(ABC, Generic[IndicatorT, TargetT, DetailsT]):
         TargetAssessment,
     ]
     """The kind's assessment (``assess_level``, ``assess_rate``), given its own types."""
-
-    def indicator_of(self, indicator: LevelIndicator | RateIndicator) -> IndicatorT:
-        """``indicator`` typed as this kind's; ``TypeError`` for another kind's."""
-        if not isinstance(indicator, self.indicator_type):
-            raise TypeError(f"not a {self.name} indicator: {indicator.kind}")
-        return indicator
 
     def target_of(self, target: Target) -> TargetT:
         """``target`` typed as this kind's; ``TypeError`` for another kind's."""
@@ -88,22 +86,15 @@ class TargetKind(ABC, Generic[IndicatorT, TargetT, DetailsT]):
         settings: AssessmentSettings,
     ) -> TargetAssessment:
         """Assess ``target`` of ``indicator`` as of ``as_of`` (``docs/methodology.md``)."""
-        return self.assess_typed(
-            indicator_id,
-            self.indicator_of(indicator),
-            self.target_of(target),
-            observations,
-            as_of,
-            settings,
-        )
+        if not isinstance(indicator, self.indicator_type):
+            raise TypeError(f"not a {self.name} indicator: {indicator.kind}")
+        own_target = self.target_of(target)
+        return self.assess_typed(indicator_id, indicator, own_target, observations, as_of, settings)
 
     @abstractmethod
-    def monitored_trend(
-        self, usable: Sequence[Observation], settings: AssessmentSettings
-    ) -> tuple[float | None, int | None, list[Note]]:
-        """The observed trend of an indicator without targets, from its ``usable`` observations
-        (at least one, in year order, no forecasts): growth in percent a year, the year the trend
-        starts and the notes it adds (each ``None`` where not defined)."""
+    def monitored_trend(self, usable: Sequence[Observation], settings: AssessmentSettings) -> Trend:
+        """The observed ``Trend`` of an indicator without targets, from its ``usable`` observations
+        (at least one, in year order, no forecasts); ``None`` where not defined."""
 
     @abstractmethod
     def bounded_values(self, target: Target) -> tuple[tuple[KeySuffix, float], ...]:
@@ -134,17 +125,13 @@ def kind_of(indicator: LevelIndicator | RateIndicator) -> TargetKind[Any, Any, A
 
 def kind_of_target(target: Target) -> TargetKind[Any, Any, Any]:
     """The kind of ``target`` alone, by its model (a target does not carry its ``kind``)."""
-    return _BY_TARGET_MODEL[type(target)]
+    return next(kind for kind in KINDS.values() if isinstance(target, kind.target_type))
 
 
-# The kinds build on kpi.progress, which imports them at its end: load it first, so that either
-# package may be imported first.
+# Load kpi.progress first (it imports the kinds at its end), so that either may be imported first.
 import kpi.progress  # noqa: E402, F401
 from kpi.kinds.level import LEVEL  # noqa: E402
 from kpi.kinds.rate import RATE  # noqa: E402
 
 KINDS: Mapping[str, TargetKind[Any, Any, Any]] = {LEVEL.name: LEVEL, RATE.name: RATE}
 """Every kind, by name (the ``kind`` field of an indicator)."""
-_BY_TARGET_MODEL: Mapping[type, TargetKind[Any, Any, Any]] = {
-    kind.target_type: kind for kind in KINDS.values()
-}

@@ -1,16 +1,15 @@
-"""Level targets: reach a value by a year (``docs/methodology.md``, level targets).
-
-Their arithmetic (``assess_level``, with its planned path and clamped projection) and ``LEVEL``,
-the level ``TargetKind``. Pure: no I/O, no printing, no text for people.
+"""Level targets, reach a value by a year (``docs/methodology.md``): ``assess_level``, with its
+planned path and clamped projection, and ``LEVEL``, their ``TargetKind``. Pure, no text for people.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
-from kpi.kinds import GateFigures, KeySuffix, TargetKind
+from kpi.kinds import Figures, GateFigures, KeySuffix, TargetKind, Trend
 from kpi.model import AssessmentSettings, LevelIndicator, LevelTarget, Observation, Target
 from kpi.notes import Note
 from kpi.progress import (
@@ -19,7 +18,6 @@ from kpi.progress import (
     RateDetails,
     Status,
     TargetAssessment,
-    compound_growth,
     direction,
     finite,
     freshness_notes,
@@ -28,7 +26,6 @@ from kpi.progress import (
     progress_ratio,
     satisfies,
     status_from_ratio,
-    trend_base,
     usable_observations,
 )
 
@@ -60,8 +57,12 @@ def assess_level(
 
     gap = d * (v - y)
     years_left = big_t - t
-    required_pace = gap / years_left if years_left > 0 else None
-    required_growth = _growth_pct(y, v, years_left) if years_left > 0 else None
+    required_pace = required_growth = None
+    required: tuple[PathPoint, ...] = ()
+    if years_left > 0:
+        required_pace = gap / years_left
+        required_growth = _growth_pct(y, v, years_left)
+        required = path_between(PathPoint(t, y), PathPoint(big_t, v), target.method == "compound")
 
     base, base_notes = trend_base(usable, settings.trend_years)
     notes += base_notes
@@ -102,11 +103,6 @@ def assess_level(
     else:
         status = status_from_ratio(ratio, settings)
 
-    required = (
-        path_between(PathPoint(t, y), PathPoint(big_t, v), target.method == "compound")
-        if years_left > 0
-        else ()
-    )
     planned_now = next((p.value for p in planned if p.year == t), None)
     ahead = d * (y - planned_now) if planned_now is not None else None
     return TargetAssessment(
@@ -156,11 +152,27 @@ def _clamp(value: float, bounds: Sequence[float] | None, notes: list[Note]) -> f
 
 def _growth_pct(start: float, end: float, years: float) -> float | None:
     """Compound growth in percent a year; ``None`` unless both values are positive."""
-    return 100 * compound_growth(start, end, years) if start > 0 and end > 0 else None
+    return 100 * (power(end / start, 1 / years) - 1) if start > 0 and end > 0 else None
 
 
-def _path(points: tuple[PathPoint, ...]) -> list[dict[str, Any]]:
-    return [{"year": point.year, "value": point.value} for point in points]
+def trend_base(
+    usable: Sequence[Observation], trend_years: int
+) -> tuple[Observation | None, list[Note]]:
+    """The base observation t0 of the trend ending at the last of ``usable``: the earliest year in
+    [t - trend_years, t - 1] not before the latest series break at or before t; with notes."""
+    latest = usable[-1]
+    first, last = latest.year - trend_years, latest.year - 1
+    last_break = max((o.year for o in usable if o.series_break), default=None)
+    if last_break == latest.year:
+        return None, [Note("series_break_latest", {"year": latest.year})]
+    floor = first if last_break is None else max(first, last_break)
+    notes = (
+        [Note("series_break", {"year": last_break})] if last_break and last_break > first else []
+    )
+    for observation in usable:
+        if floor <= observation.year <= last:
+            return observation, notes
+    return None, [*notes, Note("no_trend_base", {"first": floor, "last": last})]
 
 
 class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
@@ -173,16 +185,13 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
     details_type = LevelDetails
     assess_typed = staticmethod(assess_level)
 
-    def monitored_trend(
-        self, usable: Sequence[Observation], settings: AssessmentSettings
-    ) -> tuple[float | None, int | None, list[Note]]:
+    def monitored_trend(self, usable: Sequence[Observation], settings: AssessmentSettings) -> Trend:
         """The compound growth over the trend window ending at the last of ``usable``."""
-        latest = usable[-1]
         base, notes = trend_base(usable, settings.trend_years)
         if base is None:
             return None, None, notes
-        growth = _growth_pct(base.value, latest.value, latest.year - base.year)
-        return growth, base.year, notes
+        latest = usable[-1]
+        return _growth_pct(base.value, latest.value, latest.year - base.year), base.year, notes
 
     def bounded_values(self, target: Target) -> tuple[tuple[KeySuffix, float], ...]:
         level = self.target_of(target)
@@ -194,9 +203,8 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
     def years(self, target: Target) -> tuple[int, ...]:
         """The baseline year (where the planned path starts) if any, then the target year."""
         level = self.target_of(target)
-        if level.baseline is None:
-            return (level.year,)
-        return (level.baseline.year, level.year)
+        start = () if level.baseline is None else (level.baseline.year,)
+        return (*start, level.year)
 
     def target_dict(self, target: Target) -> dict[str, Any]:
         level = self.target_of(target)
@@ -206,17 +214,16 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
         level = self.details_of(details)
         if level is None:
             return {}
-        base = level.base
         return {
-            "base": {"year": base.year, "value": base.value} if base else None,
+            "base": {"year": level.base.year, "value": level.base.value} if level.base else None,
             "observed_slope": finite(level.observed_slope),
             "needed_slope": finite(level.needed_slope),
             "needed_growth_pct": finite(level.needed_growth_pct),
             "uses_slopes": level.uses_slopes,
             "planned_now": finite(level.planned_now),
             "ahead_of_plan": finite(level.ahead_of_plan),
-            "planned_path": _path(level.planned_path),
-            "required_path": _path(level.required_path),
+            "planned_path": [asdict(point) for point in level.planned_path],
+            "required_path": [asdict(point) for point in level.required_path],
         }
 
     def gate_figures(self, assessment: TargetAssessment) -> GateFigures:
@@ -225,21 +232,16 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
         target = self.target_of(assessment.target)
         details = self.details_of(assessment.details)
         latest = assessment.latest
-        needed: float | None = None
-        observed: float | None = None
         slopes = details is not None and details.uses_slopes
-        if details is not None and details.uses_slopes:
-            needed, observed = details.needed_slope, details.observed_slope
-        elif details is not None:
-            needed, observed = details.needed_growth_pct, assessment.observed_growth_pct
+        needed = observed = None
+        if details is not None:
+            needed = details.needed_slope if slopes else details.needed_growth_pct
+            observed = details.observed_slope if slopes else assessment.observed_growth_pct
+        value, year = (latest.value, latest.year) if latest else (None, None)
         return GateFigures(
             comparator=target.comparator,
-            expected_value=target.value,
-            expected_year=target.year,
-            expected_pace=finite(needed),
-            actual_value=latest.value if latest else None,
-            actual_year=latest.year if latest else None,
-            actual_pace=finite(observed),
+            expected=Figures(target.value, target.year, finite(needed)),
+            actual=Figures(value, year, finite(observed)),
             pace_is_slope=slopes,
         )
 

@@ -1,7 +1,5 @@
-"""Rate targets: an average yearly rate over a period (``docs/methodology.md``, rate targets).
-
-Their arithmetic (``average_rate``, ``required_rate``, ``assess_rate``) and ``RATE``, the rate
-``TargetKind``. Rates are in percent a year. Pure: no I/O, no printing, no text for people.
+"""Rate targets, an average yearly rate in percent over a period (``docs/methodology.md``):
+``average_rate``, ``required_rate``, ``assess_rate`` and ``RATE``, their ``TargetKind``. Pure.
 """
 
 from __future__ import annotations
@@ -10,11 +8,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from kpi.kinds import GateFigures, KeySuffix, TargetKind
+from kpi.kinds import Figures, GateFigures, KeySuffix, TargetKind, Trend
 from kpi.model import AssessmentSettings, Observation, RateIndicator, RateTarget, Target
 from kpi.notes import Note
 from kpi.progress import (
-    RELATIVE_TOLERANCE,
     LevelDetails,
     RateDetails,
     Status,
@@ -22,6 +19,7 @@ from kpi.progress import (
     finite,
     freshness_notes,
     power,
+    satisfies,
     status_from_ratio,
     usable_observations,
 )
@@ -59,13 +57,11 @@ def assess_rate(
     in_period = tuple(o for o in usable if target.start <= o.year <= target.end)
     if not in_period:
         period = target.end - target.start + 1
-        note = (
-            Note("not_started", {"start": target.start, "as_of": as_of})
-            if as_of < target.start
-            else Note(
-                "no_data_in_period", {"start": target.start, "end": target.end, "as_of": as_of}
-            )
-        )
+        if as_of < target.start:
+            note = Note("not_started", {"start": target.start, "as_of": as_of})
+        else:
+            span = {"start": target.start, "end": target.end, "as_of": as_of}
+            note = Note("no_data_in_period", span)
         return TargetAssessment(
             indicator_id=indicator_id,
             indicator=indicator,
@@ -86,14 +82,12 @@ def assess_rate(
     period = len(in_period) + remaining
     mean = average_rate(rates, target.average)
     gap = target.low - mean
-    notes = freshness_notes(last, as_of)
-    notes.append(_band_note(last, target))
+    notes = [*freshness_notes(last, as_of), _band_note(last, target)]
     if missing:
         notes.append(Note("missing_years", {"years": ", ".join(map(str, missing))}))
 
-    meets_low = mean >= target.low or math.isclose(mean, target.low, rel_tol=RELATIVE_TOLERANCE)
-    required: float | None = None
-    ratio: float | None = None
+    meets_low = satisfies(mean, ">=", target.low)
+    required = ratio = None
     if remaining == 0:
         status = Status.ACHIEVED if meets_low else Status.OFF_TRACK
     else:
@@ -142,9 +136,7 @@ class RateKind(TargetKind[RateIndicator, RateTarget, RateDetails]):
     details_type = RateDetails
     assess_typed = staticmethod(assess_rate)
 
-    def monitored_trend(
-        self, usable: Sequence[Observation], settings: AssessmentSettings
-    ) -> tuple[float | None, int | None, list[Note]]:
+    def monitored_trend(self, usable: Sequence[Observation], settings: AssessmentSettings) -> Trend:
         """The compound average of the rates of the last ``trend_years`` years, and no notes."""
         latest = usable[-1]
         window = [o for o in usable if o.year > latest.year - settings.trend_years]
@@ -180,14 +172,11 @@ class RateKind(TargetKind[RateIndicator, RateTarget, RateDetails]):
         details = self.details_of(assessment.details)
         observed = details.observed if details is not None else ()
         mean = finite(assessment.observed_growth_pct)
+        needed = finite(assessment.required_growth_pct) if observed else None
         return GateFigures(
             comparator=">=",
-            expected_value=target.low,
-            expected_year=target.end,
-            expected_pace=finite(assessment.required_growth_pct) if observed else None,
-            actual_value=mean,
-            actual_year=observed[-1].year if observed else None,
-            actual_pace=mean,
+            expected=Figures(target.low, target.end, needed),
+            actual=Figures(mean, observed[-1].year if observed else None, mean),
             pace_is_slope=False,
         )
 
