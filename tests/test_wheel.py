@@ -29,6 +29,7 @@ import kpi
 REPO = Path(__file__).resolve().parent.parent
 VERSION = kpi.__version__
 CATALOGUE = ("kpi/locale/vi/LC_MESSAGES/kpi.mo", "kpi/locale/vi/LC_MESSAGES/kpi.po")
+STYLE_SHEET = "kpi/render/report.css"  # kpi report --format html
 BUILD_TIMEOUT = 600  # seconds; a cold pip cache downloads matplotlib and numpy
 RUN_TIMEOUT = 120
 
@@ -180,7 +181,7 @@ def test_the_wheel_carries_every_file_a_command_reads(installed: Installed) -> N
     templates = _package_files(installed.source, "templates/**/*")
     assert "kpi/templates/haiphong/targets.toml" in templates
     modules = _package_files(installed.source, "**/*.py")
-    expected = {*CATALOGUE, "kpi/py.typed", "kpi/__main__.py", *templates, *modules}
+    expected = {*CATALOGUE, STYLE_SHEET, "kpi/py.typed", "kpi/__main__.py", *templates, *modules}
     assert sorted(expected - names) == []
     assert [name for name in names if "__pycache__" in name or name.startswith("tests/")] == []
     with zipfile.ZipFile(installed.wheel) as archive:
@@ -195,7 +196,8 @@ def test_the_sdist_carries_the_catalogue_and_builds_the_same_wheel(installed: In
     assert installed.sdist.name == f"{top}.tar.gz"
     with tarfile.open(installed.sdist) as archive:
         names = {name.removeprefix(f"{top}/") for name in archive.getnames()}
-    expected = {*CATALOGUE, "kpi/py.typed", *_package_files(installed.source, "templates/**/*")}
+    expected = {*CATALOGUE, STYLE_SHEET, "kpi/py.typed"}
+    expected |= set(_package_files(installed.source, "templates/**/*"))
     expected |= {"pyproject.toml", "README.md", "targets.toml", "observations/grdp_growth.toml"}
     assert sorted(expected - names) == []
     assert [name for name in names if name.startswith("tests")] == []  # MANIFEST.in: prune tests

@@ -53,11 +53,9 @@ def render_csv(table: ObservationTable) -> str:
     return _write_csv(columns, ([r[c] for c in columns] for r in records(table)))
 
 
-def render_json(table: ObservationTable) -> str:
-    """``{"observations": [...]}`` with the keys ``OBSERVATION_COLUMNS``, and a final newline."""
-    from kpi.render.status_json import as_json
-
-    return as_json({"observations": list(records(table))})
+def json_document(table: ObservationTable) -> dict[str, Any]:
+    """``{"observations": [...]}``, each observation with the keys ``OBSERVATION_COLUMNS``."""
+    return {"observations": list(records(table))}
 
 
 def dataflow_id(project_name: str) -> str:

@@ -12,7 +12,7 @@ from kpi.gate import GateResult, Level, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
 from kpi.render.gate_text import summary_line, verdict_message
-from kpi.render.markdown import escape, row
+from kpi.render.markdown import escape, table
 
 _COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
 _ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅"}
@@ -78,12 +78,7 @@ def step_summary(result: GateResult) -> str:
     heading = _("kpi check passed: {project}, as of {year}")
     if not result.passed:
         heading = _("kpi check failed: {project}, as of {year}")
-    lines = [
-        "### " + heading.format(project=escape(result.project_name), year=result.as_of),
-        "",
-        row(["", *(escape(_(column)) for column in _COLUMNS)]),
-        row(["---"] * 8),
-    ]
+    rows = []
     for v in result.verdicts:
         a, location = v.assessment, v.location
         where = ""
@@ -96,8 +91,9 @@ def step_summary(result: GateResult) -> str:
             where,
         ]
         cells = [_ICONS[v.level], f"`{v.target_id}`", f"`{a.indicator_id}`"]
-        lines.append(row([*cells, f"**{human.status_label(v.status)}**", *map(escape, texts)]))
-    lines += ["", escape(human.legend())]
+        rows.append([*cells, f"**{human.status_label(v.status)}**", *map(escape, texts)])
+    lines = ["### " + heading.format(project=escape(result.project_name), year=result.as_of), ""]
+    lines += [*table(["", *(_(column) for column in _COLUMNS)], rows), "", escape(human.legend())]
     notes = [
         f"- `{v.target_id}`: {escape(note.message)}"
         for v in result.verdicts

@@ -10,14 +10,12 @@ from typing import Any
 from kpi.gate import GateResult, Verdict
 from kpi.progress import Status
 from kpi.render.gate_text import verdict_message
+from kpi.render.status_json import notes_list
 
 
 def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None) -> dict[str, Any]:
     """One entry of ``results``; the notes' messages in ``notes_lang`` (default: current)."""
-    from kpi.render.status_json import notes_list
-
-    a = verdict.assessment
-    location = verdict.location
+    a, location = verdict.assessment, verdict.location
     return {
         "id": verdict.target_id,
         "indicator": a.indicator_id,
@@ -49,10 +47,3 @@ def document(result: GateResult, notes_lang: str | None = None) -> dict[str, Any
         "summary": summary,
         "results": [result_dict(v, result.fail_on, notes_lang) for v in result.verdicts],
     }
-
-
-def render(result: GateResult, notes_lang: str | None = None) -> str:
-    """``kpi check --format json``; notes' messages in ``notes_lang`` (default: current)."""
-    from kpi.render.status_json import as_json
-
-    return as_json(document(result, notes_lang))

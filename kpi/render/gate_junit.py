@@ -54,12 +54,8 @@ def render(result: GateResult) -> bytes:
     for verdict in result.verdicts:
         message = clean(verdict_message(verdict, result.fail_on))
         location = verdict.location
-        case = _case(
-            f"kpi.{verdict.assessment.indicator_id}",
-            verdict.target_id,
-            location.file if location else None,
-            location.line if location else None,
-        )
+        file, line = (location.file, location.line) if location else (None, None)
+        case = _case(f"kpi.{verdict.assessment.indicator_id}", verdict.target_id, file, line)
         if verdict.level is Level.ERROR:
             attributes = {"message": message, "type": verdict.status.value}
             failure = ET.SubElement(case, "failure", attributes)

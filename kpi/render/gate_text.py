@@ -3,8 +3,6 @@ sentences (verdict messages, summary) that the machine formats carry in their me
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from kpi.gate import GateResult, Level, Verdict
 from kpi.i18n import N_, _
 from kpi.progress import Status
@@ -50,13 +48,11 @@ def _trend_text(verdict: Verdict) -> str | None:
     a, actual, expected = verdict.assessment, verdict.actual, verdict.expected
     if actual.pace is None:
         return None
-    pace, unit = human.number(actual.pace, signed=True), _pace_unit(verdict)
+    message = _("trend {pace} {unit} since {year} against {needed} {unit} needed")
     if expected.pace is None:
-        return _("trend {pace} {unit} since {year}").format(pace=pace, unit=unit, year=a.trend_from)
-    needed = human.number(expected.pace, signed=True)
-    return _("trend {pace} {unit} since {year} against {needed} {unit} needed").format(
-        pace=pace, unit=unit, year=a.trend_from, needed=needed
-    )
+        message = _("trend {pace} {unit} since {year}")
+    pace, needed = human.number(actual.pace, signed=True), human.number(expected.pace, signed=True)
+    return message.format(pace=pace, unit=_pace_unit(verdict), year=a.trend_from, needed=needed)
 
 
 def _ratio_text(verdict: Verdict) -> str | None:
@@ -78,8 +74,7 @@ def figures_text(verdict: Verdict, as_of: int | None = None) -> str:
     ``as_of`` (the text format, not the machine formats' messages)."""
     a = verdict.assessment
     goal = _("goal {goal}").format(goal=human.goal_text(a.target, a.indicator.unit))
-    parts = _FIGURE_PARTS[a.kind.name](verdict, goal, as_of)
-    parts.append(_ratio_text(verdict))
+    parts = [*_FIGURE_PARTS[a.kind.name](verdict, goal, as_of), _ratio_text(verdict)]
     return ", ".join(part for part in parts if part is not None)
 
 
@@ -89,8 +84,7 @@ def _level_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | N
 
 
 def _rate_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | None]:
-    actual, expected = verdict.actual, verdict.expected
-    unit = _pace_unit(verdict)
+    actual, expected, unit = verdict.actual, verdict.expected, _pace_unit(verdict)
     parts: list[str | None] = []
     if actual.value is not None:
         rate, start = human.number(actual.value), verdict.assessment.trend_from
@@ -104,10 +98,7 @@ def _rate_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | No
 
 
 # The figures' words of each kind, by ``TargetKind.name``: a new kind adds its entry here.
-_FIGURE_PARTS: dict[str, Callable[[Verdict, str, int | None], list[str | None]]] = {
-    "level": _level_parts,
-    "rate": _rate_parts,
-}
+_FIGURE_PARTS = {"level": _level_parts, "rate": _rate_parts}
 
 
 def verdict_message(verdict: Verdict, fail_on: Status, separator: str = "; ") -> str:

@@ -52,17 +52,13 @@ def number(value: float | None, digits: int = 2, signed: bool = False) -> str:
 
 def name_of(item: LevelIndicator | RateIndicator | LevelTarget | RateTarget) -> str | None:
     """The item's name in the current language (``name_vi`` in Vietnamese when given)."""
-    if language() == "vi" and item.name_vi:
-        return item.name_vi
-    return item.name
+    return item.name_vi if language() == "vi" and item.name_vi else item.name
 
 
 def project_title(report: ProjectAssessment) -> str:
     """``Hai Phong 2030, as of 2026`` in the current language."""
-    name = report.project_name_vi if language() == "vi" and report.project_name_vi else None
-    return _("{project}, as of {year}").format(
-        project=name or report.project_name, year=report.as_of
-    )
+    name = (language() == "vi" and report.project_name_vi) or report.project_name
+    return _("{project}, as of {year}").format(project=name, year=report.as_of)
 
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
@@ -81,11 +77,6 @@ def sparkline(values: list[float], width: int = 8) -> str:
     return "".join(SPARK_BARS[round((v - low) / span * top)] for v in shown)
 
 
-def is_stale(observation: Observation | None, as_of: int) -> bool:
-    """True when the observation is more than two years older than ``as_of``."""
-    return observation is not None and as_of - observation.year > STALE_AFTER_YEARS
-
-
 def marks(observation: Observation, as_of: int | None = None) -> str:
     """The marks every format for people shows (``legend``): ``E``, ``P`` or ``F`` for the status,
     ``|`` for a series break, then ``!`` when stale as of ``as_of`` (give it for an indicator's
@@ -93,7 +84,7 @@ def marks(observation: Observation, as_of: int | None = None) -> str:
     flags: list[str] = [] if observation.status == "A" else [observation.status]
     if observation.series_break:
         flags.append("|")
-    if as_of is not None and is_stale(observation, as_of):
+    if as_of is not None and as_of - observation.year > STALE_AFTER_YEARS:
         flags.append("!")
     return "".join(flags)
 
@@ -171,8 +162,7 @@ def _trend_text(kind: str, growth_pct: float | None, trend_from: int | None) -> 
 def assessment_trend(assessment: TargetAssessment) -> str:
     """The observed trend of a target's indicator: ``+7.1 %/yr since 2018`` (level) or ``avg
     11.57 %/yr since 2021`` (rate)."""
-    a = assessment
-    return _trend_text(a.kind.name, a.observed_growth_pct, a.trend_from)
+    return _trend_text(assessment.kind.name, assessment.observed_growth_pct, assessment.trend_from)
 
 
 def monitored_trend(summary: MonitoredSummary) -> str:

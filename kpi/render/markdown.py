@@ -25,37 +25,31 @@ def row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def table(headings: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a table: ``headings`` as text (escaped here), ``rows`` already Markdown."""
+    return [row([escape(h) for h in headings]), row(["---"] * len(headings)), *map(row, rows)]
+
+
 def status_markdown(report: ProjectAssessment) -> str:
     """The status of every target (and monitored indicator) as Markdown text, values marked
     as in every format for people (``human.marks``) and the marks explained below."""
-    lines = [f"## {escape(human.project_title(report))}", ""]
-    headings = [
-        _("Target"), _("Latest"), _("Goal"), _("Gap"), _("Needs"), _("Trend"), _("Projected"),
-        _("Status"),
-    ]  # fmt: skip
-    lines += [row([escape(h) for h in headings]), row(["---"] * len(headings))]
-    for a in report.targets:
-        texts = [
-            human.latest_text(a.latest, report.as_of),
-            human.goal_text(a.target, a.indicator.unit),
-            human.number(a.gap),
-            human.needs_text(a),
-            human.assessment_trend(a),
-            human.projected_text(a),
-        ]
-        status = f"**{escape(human.status_label(a.status))}**"
-        lines.append(row([f"`{a.target.id}`", *map(escape, texts), status]))
+    # Imported here: report_markdown imports this module.
+    from kpi.render.report_markdown import statuses, summary_headings, summary_row
+
+    rows = []
+    for a in report.targets:  # the report's summary row, but by id
+        cells = [escape(cell) for cell in summary_row(a, report.as_of)]
+        rows.append([f"`{a.target.id}`", *cells[1:-1], f"**{cells[-1]}**"])
+    lines = [f"## {escape(human.project_title(report))}", "", *table(summary_headings(), rows)]
     notes = [f"- `{a.target.id}`: {escape(n.message)}" for a in report.targets for n in a.notes]
     if notes:
         lines += ["", escape(_("Notes:")), "", *notes]
     if report.monitored:
         lines += ["", "### " + escape(_("Monitored (no target)")), ""]
-        headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
-        lines += [row([escape(h) for h in headings]), row(["---"] * 4)]
+        rows = []
         for m in report.monitored:
             latest, trend = human.latest_text(m.latest, report.as_of), human.monitored_trend(m)
-            texts = [latest, m.indicator.unit, trend]
-            lines.append(row([f"`{m.indicator_id}`", *map(escape, texts)]))
-    summary = human.summary_line([a.status for a in report.targets])
-    lines += ["", escape(human.legend()), "", escape(summary)]
+            rows.append([f"`{m.indicator_id}`", *map(escape, [latest, m.indicator.unit, trend])])
+        lines += table([_("Indicator"), _("Latest"), _("Unit"), _("Trend")], rows)
+    lines += ["", escape(human.legend()), "", escape(human.summary_line(statuses(report)))]
     return "\n".join(lines) + "\n"

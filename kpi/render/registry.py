@@ -1,8 +1,9 @@
 """Every command's ``--format`` choices, each a function of a ``kpi/render`` module that takes
 the command's subject (assessment, gate result, observation table...) and returns text or bytes
-(written by ``kpi.cli.output.emit``). ``FORMATS`` names each by module and function, so a command
-imports only the format it runs. Formats for people follow ``--lang``; the others are the same in
-every language, but for the notes' messages (PRODUCT.md)."""
+(written by ``kpi.cli.output.emit``), or a JSON document (a dict) that ``render`` turns into
+text. ``FORMATS`` names each by module and function, so a command imports only the format it
+runs. Formats for people follow ``--lang``; the others are the same in every language, but for
+the notes' messages (PRODUCT.md)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,10 @@ class Format:
     for_people: bool = False
     note_messages: bool = False
 
-    def load(self) -> Callable[..., Rendered]:
+    def load(self) -> Callable[..., Rendered | dict[str, Any]]:
         """The rendering function (its module is imported now)."""
         module = importlib.import_module(f"kpi.render.{self.module}")
-        renderer: Callable[..., Rendered] = getattr(module, self.function)
+        renderer: Callable[..., Rendered | dict[str, Any]] = getattr(module, self.function)
         return renderer
 
 
@@ -38,17 +39,17 @@ class Format:
 FORMATS: dict[str, dict[str, Format]] = {
     "status": {
         "table": Format("table", "status_table", for_people=True),
-        "json": Format("status_json", "render_status", note_messages=True),
+        "json": Format("status_json", "status_document", note_messages=True),
         "csv": Format("csv_table", "status_csv"),
         "markdown": Format("markdown", "status_markdown", for_people=True),
     },
     "show": {
         "table": Format("table", "show_table", for_people=True),
-        "json": Format("status_json", "render_show", note_messages=True),
+        "json": Format("status_json", "show_document", note_messages=True),
     },
     "check": {
         "text": Format("gate_text", "render", for_people=True),
-        "json": Format("gate_json", "render", note_messages=True),
+        "json": Format("gate_json", "document", note_messages=True),
         "github": Format("gate_github", "render"),
         "junit": Format("gate_junit", "render"),
     },
@@ -58,7 +59,7 @@ FORMATS: dict[str, dict[str, Format]] = {
     },
     "export": {
         "csv": Format("export", "render_csv"),
-        "json": Format("export", "render_json"),
+        "json": Format("export", "json_document"),
         "sdmx-csv": Format("export", "render_sdmx_csv"),
     },
 }
@@ -70,15 +71,17 @@ def choices(command: str) -> tuple[str, ...]:
 
 
 def render(command: str, name: str, *subject: Any, lang: str) -> Rendered:
-    """Render ``subject`` in format ``name`` of ``command`` (both as in ``FORMATS``): a format
-    for people in language ``lang``; a format for machines in English (the message ids), the
-    same in every language, but for the notes' messages, which are in ``lang``."""
+    """Render ``subject`` in format ``name`` of ``command`` (both as in ``FORMATS``): in ``lang``
+    for people; for machines in English (the message ids), but for the notes' messages."""
     chosen = FORMATS[command][name]
-    renderer = chosen.load()
+    options = {"notes_lang": lang} if chosen.note_messages else {}
     with speaking(lang if chosen.for_people else DEFAULT_LANGUAGE):
-        if chosen.note_messages:
-            return renderer(*subject, notes_lang=lang)
-        return renderer(*subject)
+        rendered = chosen.load()(*subject, **options)
+    if isinstance(rendered, dict):  # a JSON document
+        from kpi.render.status_json import as_json
+
+        return as_json(rendered)
+    return rendered
 
 
 __all__ = ["FORMATS", "Format", "Rendered", "choices", "render"]

@@ -1,15 +1,16 @@
 """``kpi report --format html``: the report for people as ONE self-contained HTML file.
 
-Inline CSS, charts as inline SVG, no script, no font, image or style sheet from elsewhere: the
-only links are the observations' sources (plain ``<a href>`` to http(s) pages) and anchors
-inside the page. Printable to A4 (``@page``), one target a page. Same texts as the Markdown
-report (``kpi.render.report_markdown``).
+Inline CSS (the package's ``report.css``), charts as inline SVG, no script, no font, image or
+style sheet from elsewhere: the only links are the observations' sources (plain ``<a href>`` to
+http(s) pages) and anchors inside the page. Printable to A4 (``@page``), one target a page.
+Same texts as the Markdown report (``kpi.render.report_markdown``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from html import escape
+from importlib import resources
 
 from kpi.i18n import _, language
 from kpi.progress import ProjectAssessment, Status, TargetAssessment
@@ -24,70 +25,6 @@ from kpi.render.report_markdown import (
     summary_row,
     target_title,
 )
-
-# Status colours: text in words beside them, so print in black and white still reads.
-_STATUS_COLOURS = {
-    Status.ACHIEVED: ("#0f5c2a", "#ffffff"),
-    Status.ON_TRACK: ("#1a7f37", "#ffffff"),
-    Status.AT_RISK: ("#f2b600", "#1b1b1b"),
-    Status.OFF_TRACK: ("#c62828", "#ffffff"),
-    Status.MOVING_AWAY: ("#7f1010", "#ffffff"),
-    Status.INSUFFICIENT_DATA: ("#d5d8dc", "#1b1b1b"),
-    Status.NO_DATA: ("#d5d8dc", "#1b1b1b"),
-}
-
-_CSS = """
-@page { size: A4; margin: 14mm 12mm 16mm; }
-* { box-sizing: border-box; }
-html { color-scheme: light; }
-body {
-  margin: 0 auto; max-width: 62rem; padding: 1.5rem 2rem 3rem;
-  font-family: "DejaVu Sans", "Noto Sans", "Segoe UI", Arial, sans-serif;
-  font-size: 15px; line-height: 1.45; color: #1b1b1b; background: #ffffff;
-}
-h1 { font-size: 1.75rem; margin: 0 0 .3rem; }
-h2 { font-size: 1.3rem; margin: 2.2rem 0 .5rem; padding-bottom: .25rem;
-     border-bottom: 2px solid #d0d4d9; }
-h3 { font-size: 1rem; margin: 1.2rem 0 .4rem; color: #333333; }
-p { margin: .4rem 0; }
-code { font-size: .9em; background: #f1f2f4; padding: 0 .25em; border-radius: 3px; }
-a { color: #0b5cad; }
-table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .3rem 0 .6rem; }
-th, td { text-align: left; vertical-align: top; padding: .3rem .45rem;
-         border-bottom: 1px solid #e3e5e8; }
-th { background: #f3f4f6; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.nowrap { white-space: nowrap; }
-table.summary { font-size: .8rem; }
-table.summary td:first-child { min-width: 11rem; }
-table.summary td:nth-child(3) { min-width: 8rem; }
-table.figures { width: auto; min-width: 55%; }
-table.figures th { background: none; font-weight: normal; color: #444444; white-space: nowrap; }
-.meta, .legend, figcaption { color: #555555; font-size: .85rem; }
-.status { display: inline-block; padding: .05rem .55rem; border-radius: .8rem;
-          font-weight: bold; font-size: .85em; white-space: nowrap; }
-.reason { font-size: 1rem; }
-ul.notes { margin: .3rem 0 .6rem; padding-left: 1.3rem; color: #333333; }
-figure.chart { margin: .8rem 0; break-inside: avoid; page-break-inside: avoid; }
-figure.chart svg { display: block; width: 100%; max-width: 48rem; height: auto; }
-p.nochart { padding: .8rem; border: 1px dashed #c4c8cd; color: #555555; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  section.target { break-before: page; page-break-before: always; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  tr { break-inside: avoid; page-break-inside: avoid; }
-  figure.chart svg { max-width: 100%; }
-  a { color: inherit; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-"""
-
-
-def _status_css() -> str:
-    return "\n".join(
-        f".status-{status.value} {{ background: {back}; color: {fore}; }}"
-        for status, (back, fore) in _STATUS_COLOURS.items()
-    )
 
 
 def _badge(status: Status) -> str:
@@ -114,8 +51,7 @@ def _table(
     cls: str,
     nowrap: frozenset[int] = frozenset(),
 ) -> list[str]:
-    """A table whose cells are already HTML; columns in ``numeric`` are right-aligned, those in
-    ``nowrap`` kept on one line."""
+    """A table of cells that are HTML; ``numeric`` columns right-aligned, ``nowrap`` on one line."""
 
     def cell(tag: str, index: int, content: str) -> str:
         classes = ["num"] * (index in numeric) + ["nowrap"] * (index in nowrap and tag == "td")
@@ -137,6 +73,8 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
 
     as_of = report.as_of
     title = human.project_title(report)
+    # Status colours too; each badge also says its status in words, for print in black and white.
+    css = resources.files("kpi.render").joinpath("report.css").read_text(encoding="utf-8")
     about = _(
         "Where each of the project's targets stands, judged with the observations up to {year}. "
         "How every figure is computed: docs/methodology.md."
@@ -149,7 +87,7 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="kpi">',
         f"<title>{escape(title)}</title>",
-        f"<style>{_CSS}{_status_css()}\n</style>",
+        f"<style>\n{css}</style>",
         "</head>",
         "<body>",
         "<header>",
@@ -192,9 +130,8 @@ def _section(report: ProjectAssessment, a: TargetAssessment, svg: str | None) ->
         f'<section class="target" id="{_anchor(a)}">',
         f"<h2>{escape(target_title(a))}</h2>",
         _p(about, "meta"),
+        f'<p class="reason">{_badge(a.status)} {escape(status_reason(a) or "")}</p>',
     ]
-    reason = status_reason(a)
-    lines.append(f'<p class="reason">{_badge(a.status)} {escape(reason or "")}</p>')
     if a.notes:
         lines.append('<ul class="notes">')
         lines += [f"<li>{escape(note.message)}</li>" for note in a.notes]

@@ -2,8 +2,7 @@
 
 A summary table, then one section per target: its status and why, its key figures, its chart
 (an SVG file beside the report, when one was written) and its observations with their sources
-and flags. The texts shared with the HTML report (``status_reason``, ``key_figures``, the
-tables' rows) live here too, so that both say the same thing.
+and flags. The texts shared with the HTML report live here too, so both say the same thing.
 """
 
 from __future__ import annotations
@@ -31,10 +30,6 @@ def target_title(assessment: TargetAssessment) -> str:
     """The target's name in the current language, else its indicator's, else its id."""
     target, indicator = assessment.target, assessment.indicator
     return human.name_of(target) or human.name_of(indicator) or target.id
-
-
-def _percent(ratio: float) -> str:
-    return human.number(100 * ratio, 0)
 
 
 def status_reason(assessment: TargetAssessment) -> str | None:
@@ -65,7 +60,7 @@ def _level_reason(a: TargetAssessment) -> str | None:
     return _(
         "Since {year} the indicator has moved at {percent} % of the pace the target needs "
         "(progress ratio R = {ratio})."
-    ).format(year=a.trend_from, percent=_percent(ratio), ratio=human.number(ratio))
+    ).format(year=a.trend_from, percent=human.number(100 * ratio, 0), ratio=human.number(ratio))
 
 
 def _rate_reason(a: TargetAssessment) -> str | None:
@@ -87,29 +82,25 @@ def _rate_reason(a: TargetAssessment) -> str | None:
     ).format(
         unit=unit,
         average=human.number(average),
-        percent=_percent(ratio),
+        percent=human.number(100 * ratio, 0),
         required=human.number(a.required_growth_pct),
         ratio=human.number(ratio),
     )
 
 
 def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str]]:
-    """The target's key figures as (label, value) pairs in the current language; figures that
-    are unknown for this target are left out."""
+    """The target's key figures, (label, value) in the current language; unknown ones left out."""
     a = assessment
-    rows: list[tuple[str, str]] = [
+    rows = [
         (_("Goal"), human.goal_text(a.target, a.indicator.unit)),
         (_("Latest value"), human.latest_text(a.latest, as_of)),
+        (_("Gap to the target"), human.NONE if a.gap is None else _amount(a.gap, a)),
+        (_("Years left"), human.NONE if a.years_left is None else str(a.years_left)),
+        (_("Pace now required"), human.needs_text(a)),
+        (_("Observed trend"), human.assessment_trend(a)),
+        (_("Progress ratio R"), human.number(a.progress_ratio)),
+        *_KEY_FIGURES[a.kind.name](a),
     ]
-    if a.gap is not None:
-        rows.append((_("Gap to the target"), _amount(a.gap, a)))
-    if a.years_left is not None:
-        rows.append((_("Years left"), str(a.years_left)))
-    rows.append((_("Pace now required"), human.needs_text(a)))
-    rows.append((_("Observed trend"), human.assessment_trend(a)))
-    if a.progress_ratio is not None:
-        rows.append((_("Progress ratio R"), human.number(a.progress_ratio)))
-    rows += _KEY_FIGURES[a.kind.name](a)
     return [(label, value) for label, value in rows if value != human.NONE]
 
 
@@ -145,9 +136,7 @@ def _amount(value: float, assessment: TargetAssessment, signed: bool = False) ->
 
 def safe_url(url: str | None) -> str | None:
     """``url`` when it is a plain http(s) link, else ``None`` (never a ``javascript:`` link)."""
-    if url and re.match(r"https?://[^\s\"'<>]+\Z", url):
-        return url
-    return None
+    return url if url and re.match(r"https?://[^\s\"'<>]+\Z", url) else None
 
 
 def observation_table(
@@ -213,11 +202,6 @@ def statuses(report: ProjectAssessment) -> list[Status]:
 # -- Markdown ----------------------------------------------------------------------------------
 
 _text = markdown.escape
-_row = markdown.row
-
-
-def _table(headings: list[str], rows: list[list[str]]) -> list[str]:
-    return [_row(headings), _row(["---"] * len(headings)), *(_row(r) for r in rows)]
 
 
 def _link(source: str, url: str) -> str:
@@ -243,11 +227,11 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
         cells[0] = f"{cells[0]} (`{a.target.id}`)"
         cells[-1] = f"**{cells[-1]}**"
         rows.append(cells)
-    lines += _table(summary_headings(), rows)
+    lines += markdown.table(summary_headings(), rows)
     if report.monitored:
         lines += ["", "### " + _("Monitored (no target)"), ""]
         headings, monitored = monitored_table(report)
-        lines += _table(headings, [[_text(cell) for cell in row] for row in monitored])
+        lines += markdown.table(headings, [[_text(cell) for cell in row] for row in monitored])
     lines += ["", f"_{_text(human.legend())}_", ""]
     for a in report.targets:
         lines += _section(report, a, charts)
@@ -275,7 +259,7 @@ def _section(
     if a.notes:
         lines += [f"- {_text(note.message)}" for note in a.notes] + [""]
     figures = [[_text(label), _text(value)] for label, value in key_figures(a, as_of)]
-    lines += ["### " + _("Key figures"), "", *_table([_("Figure"), _("Value")], figures)]
+    lines += ["### " + _("Key figures"), "", *markdown.table([_("Figure"), _("Value")], figures)]
     lines += ["", "### " + _("Chart"), ""]
     if charts is None:
         lines.append(
@@ -289,7 +273,7 @@ def _section(
     lines += ["", "### " + _("Observations"), ""]
     headings, rows = observation_table(report, a.indicator_id, _text, _link)
     if rows:
-        lines += _table(headings, rows)
+        lines += markdown.table(headings, rows)
     else:
         lines.append(_("No observation up to {year}.").format(year=as_of))
     if a.target.source:

@@ -20,10 +20,8 @@ def latest_dict(observation: Observation | None) -> dict[str, Any] | None:
 
 
 def observation_dict(observation: Observation) -> dict[str, Any]:
-    """Every field of an observation, ``None`` for the optional ones not given."""
-    data = observation.model_dump(mode="json")
-    data["revisions"] = [revision.model_dump(mode="json") for revision in observation.revisions]
-    return data
+    """Every field of an observation (revisions included), ``None`` for optional ones not given."""
+    return observation.model_dump(mode="json")
 
 
 def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, str]]:
@@ -111,13 +109,3 @@ def as_json(document: Any) -> str:
     import json
 
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def render_status(report: ProjectAssessment, notes_lang: str | None = None) -> str:
-    """``kpi status --format json``; notes' messages in ``notes_lang`` (default: current)."""
-    return as_json(status_document(report, notes_lang))
-
-
-def render_show(report: ProjectAssessment, indicator_id: str, notes_lang: str | None = None) -> str:
-    """``kpi show INDICATOR --format json``; notes' messages in ``notes_lang``."""
-    return as_json(show_document(report, indicator_id, notes_lang))
