@@ -1,19 +1,19 @@
 """Charts for people: one indicator's observed values, planned and required paths, targets and
 projection, as SVG or PNG (``kpi chart``, and the charts of ``kpi report``).
 
-matplotlib is imported only inside the functions that draw (with the Agg canvas, never pyplot),
-so commands that do not draw never pay for it. Every text is in the current language
-(``kpi.i18n``) and every number follows its convention. SVG output is deterministic: fixed ids
-(``svg.hashsalt``), no date, text kept as text.
+matplotlib is imported only inside the functions that draw (Agg canvas, never pyplot), so commands
+that do not draw never pay for it. Texts and numbers follow the current language (``kpi.i18n``).
+SVG output is deterministic: fixed ids (``svg.hashsalt``), no date, text kept as text.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import textwrap
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,19 +30,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-CHART_FORMATS = ("svg", "png")
-PNG_DPI = 150
-FIGURE_SIZE = (8.0, 4.8)  # inches: 1200 x 720 pixels in PNG
-LEGEND_WRAP = 44  # characters a legend line holds in each of its two columns
-
 # The browser test finds each chart by these two colours, used nowhere else in the report.
 TITLE_COLOUR = "#14324f"
 OBSERVED_COLOUR = "#1f4e79"
-FORECAST_COLOUR = "#7f7f7f"
-BREAK_COLOUR = "#555555"
 PLANNED_COLOUR = "#8c8c8c"
-PROJECTION_COLOUR = "#4a90c8"
-AVERAGE_COLOUR = "#6b8fb3"
 # One palette per target of the indicator: (target, required path).
 TARGET_PALETTES = (("#1a9850", "#d95f02"), ("#7b3294", "#e7298a"), ("#01665e", "#b35806"))
 
@@ -53,7 +44,6 @@ _STYLE: dict[Any, Any] = {  # keys: matplotlib rcParams
     "axes.labelsize": 9.5,
     "legend.fontsize": 9,
     "svg.fonttype": "none",
-    "svg.hashsalt": "kpi",
     "path.simplify": False,
 }
 
@@ -62,7 +52,7 @@ def chart_format(path: Path) -> str:
     """``svg`` or ``png``, from ``path``'s extension (any case). Raises ``KpiError`` for any
     other extension, so a command can refuse before it loads or draws anything."""
     suffix = path.suffix.lower().lstrip(".")
-    if suffix not in CHART_FORMATS:
+    if suffix not in ("svg", "png"):
         message = _("unknown chart format {suffix}: the file name must end in .svg or .png")
         raise fail(
             message.format(suffix=path.suffix or _("no extension")),
@@ -73,59 +63,41 @@ def chart_format(path: Path) -> str:
 
 
 def has_chart(report: ProjectAssessment, assessment: TargetAssessment) -> bool:
-    """True when the target's indicator has a usable observation up to ``report.as_of`` (so a
-    chart shows something more than the target)."""
+    """True when the target's indicator has a usable observation up to ``report.as_of`` to draw."""
     return bool(report.indicators[assessment.indicator_id].usable)
 
 
-@contextmanager
-def _style(salt: str) -> Iterator[None]:
+def _style(salt: str) -> AbstractContextManager[None]:
     import matplotlib
 
-    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": f"kpi-{salt}"}):
-        yield
-
-
-# -- the figure ------------------------------------------------------------------------------
+    return matplotlib.rc_context({**_STYLE, "svg.hashsalt": f"kpi-{salt}"})
 
 
 def build_figure(
-    indicator_id: str,
-    report: ProjectAssessment,
-    target_ids: Collection[str] | None = None,
+    indicator_id: str, report: ProjectAssessment, target_ids: Collection[str] | None = None
 ) -> Figure:
     """The chart of one indicator as of ``report.as_of``: its observations (estimated and
-    provisional ones hollow, forecasts crossed, series breaks as vertical lines), and for each of
-    its targets (all, or those in ``target_ids``) the target, planned and required paths and the
-    projection. Pure: draws in memory, writes nothing."""
+    provisional ones hollow, forecasts crossed, series breaks as vertical lines) and each target's
+    (all, or ``target_ids``) goal, paths and projection. Pure: draws in memory, writes nothing."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     view = report.indicators[indicator_id]
     indicator, observations = view.indicator, view.observations
-    assessments = [
-        a
-        for a in report.targets
-        if a.indicator_id == indicator_id and (target_ids is None or a.target.id in target_ids)
-    ]
+    assessments = [a for a in report.targets if a.indicator_id == indicator_id]
+    if target_ids is not None:
+        assessments = [a for a in assessments if a.target.id in target_ids]
     with _style(indicator_id):
-        figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
+        figure = Figure(figsize=(8.0, 4.8), layout="constrained")  # inches: 1200 x 720 px in PNG
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         _draw_observed(axes, observations)  # first, so that it leads the legend
-        for index, assessment in enumerate(assessments):
-            target_colour, required_colour = TARGET_PALETTES[index % len(TARGET_PALETTES)]
-            _DRAW_TARGET[assessment.kind.name](axes, assessment, target_colour, required_colour)
-
-        name = human.name_of(indicator) or indicator_id
+        for assessment, palette in zip(assessments, itertools.cycle(TARGET_PALETTES)):
+            _DRAW_TARGET[assessment.kind.name](axes, assessment, palette)
+        title = "\n".join(textwrap.wrap(chart_title(report, indicator_id), 80))
         figure.suptitle(
-            "\n".join(textwrap.wrap(name, 80)),
-            x=0.01,
-            ha="left",
-            fontsize=12,
-            fontweight="bold",
-            color=TITLE_COLOUR,
+            title, x=0.01, ha="left", fontsize=12, fontweight="bold", color=TITLE_COLOUR
         )
         axes.set_title(human.project_title(report), loc="left", color="#444444")
         axes.set_xlabel(_("Year"))
@@ -135,33 +107,21 @@ def build_figure(
         axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_number(y, 2)))
         axes.grid(axis="y", color="#dddddd", linewidth=0.8)
         axes.set_axisbelow(True)
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
+        axes.spines[["top", "right"]].set_visible(False)
         if not any(o.status != "F" for o in observations):
             axes.text(
                 0.5, 0.5, _("No observation up to {year}").format(year=report.as_of),
                 transform=axes.transAxes, ha="center", va="center", color="#666666", fontsize=11,
             )  # fmt: skip
         _fit_limits(axes, observations, assessments)
-        _fill_open_bands(axes, assessments)
         handles, labels = axes.get_legend_handles_labels()
-        if handles:
-            labels = ["\n".join(textwrap.wrap(label, LEGEND_WRAP)) for label in labels]
+        if handles:  # 44 characters: what a line holds in each of the two columns
+            labels = ["\n".join(textwrap.wrap(label, 44)) for label in labels]
             figure.legend(
                 handles, labels, loc="outside lower center", ncols=2, frameon=False,
                 handlelength=2.6, columnspacing=1.6,
             )  # fmt: skip
     return figure
-
-
-def _segments(observations: Sequence[Observation]) -> list[list[Observation]]:
-    """Runs of comparable observations: a series break starts a new run."""
-    runs: list[list[Observation]] = []
-    for observation in observations:
-        if not runs or observation.series_break:
-            runs.append([])
-        runs[-1].append(observation)
-    return runs
 
 
 def _value_label(axes: Axes, year: float, value: float, colour: str, zorder: float = 3) -> None:
@@ -174,35 +134,32 @@ def _value_label(axes: Axes, year: float, value: float, colour: str, zorder: flo
 
 def _draw_observed(axes: Axes, observations: Sequence[Observation]) -> None:
     usable = [o for o in observations if o.status != "F"]
-    for run in _segments(usable):
+    starts = [i for i, o in enumerate(usable) if i == 0 or o.series_break]  # a break starts a run
+    for start, end in itertools.pairwise([*starts, len(usable)]):
+        run = usable[start:end]
         axes.plot(
             [o.year for o in run], [o.value for o in run],
             color=OBSERVED_COLOUR, linewidth=2, zorder=5,
         )  # fmt: skip
-    firm = [o for o in usable if o.status == "A"]
-    soft = [o for o in usable if o.status in ("E", "P")]
-    if firm:
-        axes.plot(
-            [o.year for o in firm], [o.value for o in firm], linestyle="none", marker="o",
-            markersize=6.5, color=OBSERVED_COLOUR, zorder=6, label=_("Observed"),
-        )  # fmt: skip
-    if soft:
-        axes.plot(
-            [o.year for o in soft], [o.value for o in soft], linestyle="none", marker="o",
-            markersize=6.5, markerfacecolor="white", markeredgewidth=1.8,
-            color=OBSERVED_COLOUR, zorder=6, label=_("Estimated or provisional"),
-        )  # fmt: skip
-    forecasts = [o for o in observations if o.status == "F"]
-    if forecasts:
-        axes.plot(
-            [o.year for o in forecasts], [o.value for o in forecasts], linestyle="none",
-            marker="X", markersize=7, color=FORECAST_COLOUR, zorder=6,
-            label=_("Forecast (not used in the assessment)"),
-        )  # fmt: skip
+
+    def marks(statuses: Collection[str], label: str, **style: Any) -> None:
+        chosen = [o for o in observations if o.status in statuses]
+        if chosen:
+            axes.plot(
+                [o.year for o in chosen], [o.value for o in chosen], linestyle="none", zorder=6,
+                label=label, **style,
+            )  # fmt: skip
+
+    dot = {"marker": "o", "markersize": 6.5, "color": OBSERVED_COLOUR}
+    marks({"A"}, _("Observed"), **dot)
+    hollow = {"markerfacecolor": "white", "markeredgewidth": 1.8}
+    marks({"E", "P"}, _("Estimated or provisional"), **dot, **hollow)
+    forecast = {"marker": "X", "markersize": 7, "color": "#7f7f7f"}
+    marks({"F"}, _("Forecast (not used in the assessment)"), **forecast)
     for observation in usable:
         if observation.series_break:
             axes.axvline(
-                observation.year - 0.5, color=BREAK_COLOUR, linestyle=(0, (2, 2)), linewidth=1.2,
+                observation.year - 0.5, color="#555555", linestyle=(0, (2, 2)), linewidth=1.2,
                 zorder=2, label=_("Series break in {year}").format(year=observation.year),
             )  # fmt: skip
     if usable:
@@ -216,9 +173,8 @@ def _target_label(assessment: TargetAssessment) -> str:
     )
 
 
-def _draw_level_target(
-    axes: Axes, assessment: TargetAssessment, target_colour: str, required_colour: str
-) -> None:
+def _draw_level_target(axes: Axes, assessment: TargetAssessment, palette: tuple[str, str]) -> None:
+    target_colour, required_colour = palette
     target = LEVEL.target_of(assessment.target)
     details = LEVEL.details_of(assessment.details)
     if details is not None and details.planned_path:
@@ -243,7 +199,7 @@ def _draw_level_target(
     if assessment.projected is not None and latest is not None:
         axes.plot(
             [latest.year, target.year], [latest.value, assessment.projected],
-            color=PROJECTION_COLOUR, linestyle=(0, (1, 1.6)), linewidth=1.8, marker="o",
+            color="#4a90c8", linestyle=(0, (1, 1.6)), linewidth=1.8, marker="o",
             markevery=[1], markerfacecolor="white", markersize=5, zorder=4,
             label=_("Projection of the trend: {value} in {year}").format(
                 value=format_number(assessment.projected, 2), year=target.year
@@ -257,9 +213,8 @@ def _draw_level_target(
     _value_label(axes, target.year, target.value, target_colour)
 
 
-def _draw_rate_target(
-    axes: Axes, assessment: TargetAssessment, target_colour: str, required_colour: str
-) -> None:
+def _draw_rate_target(axes: Axes, assessment: TargetAssessment, palette: tuple[str, str]) -> None:
+    target_colour, required_colour = palette
     target = RATE.target_of(assessment.target)
     unit = unit_text(assessment.indicator.unit)
     period = [target.start - 0.5, target.end + 0.5]
@@ -289,7 +244,7 @@ def _draw_rate_target(
         message = _("Average {first}–{last}: {value} {unit}")
         span(
             observed[0].year, observed[-1].year, average, message,
-            color=AVERAGE_COLOUR, linestyle=":", linewidth=1.8, zorder=3,
+            color="#6b8fb3", linestyle=":", linewidth=1.8, zorder=3,
         )  # fmt: skip
     if required is not None:
         first = observed[-1].year + 1 if observed else target.start
@@ -302,7 +257,8 @@ def _draw_rate_target(
 def _fit_limits(
     axes: Axes, observations: Sequence[Observation], assessments: Sequence[TargetAssessment]
 ) -> None:
-    """Whole years from the first shown to the last target year, with half a year of margin."""
+    """Whole years from the first shown to the last target year, with half a year of margin;
+    then the open bands, filled up to the top."""
     years = [o.year for o in observations]
     for assessment in assessments:
         years += assessment.kind.years(assessment.target)  # a planned path starts at a baseline
@@ -310,16 +266,12 @@ def _fit_limits(
         axes.set_xlim(min(years) - 0.7, max(years) + 0.7)
     bottom, top = axes.get_ylim()
     span = top - bottom
-    axes.set_ylim(bottom - span * 0.04, top + span * 0.08)  # room for the value labels
-
-
-def _fill_open_bands(axes: Axes, assessments: Sequence[TargetAssessment]) -> None:
-    bottom, top = axes.get_ylim()
-    for index, assessment in enumerate(assessments):
+    bottom, top = bottom - span * 0.04, top + span * 0.08  # room for the value labels
+    axes.set_ylim(bottom, top)  # and no more autoscaling: the bands leave the limits alone
+    for assessment, (colour, _required) in zip(assessments, itertools.cycle(TARGET_PALETTES)):
         fill = _FILL_OPEN_BAND.get(assessment.kind.name)
         if fill is not None:
-            fill(axes, assessment, TARGET_PALETTES[index % len(TARGET_PALETTES)][0], top)
-    axes.set_ylim(bottom, top)
+            fill(axes, assessment, colour, top)
 
 
 def _fill_open_rate_band(axes: Axes, assessment: TargetAssessment, colour: str, top: float) -> None:
@@ -338,9 +290,6 @@ _DRAW_TARGET = {"level": _draw_level_target, "rate": _draw_rate_target}
 _FILL_OPEN_BAND = {"rate": _fill_open_rate_band}  # drawn once the limits are known
 
 
-# -- output ----------------------------------------------------------------------------------
-
-
 def chart_title(report: ProjectAssessment, indicator_id: str) -> str:
     """The indicator's name in the current language (the chart's title)."""
     return human.name_of(report.indicators[indicator_id].indicator) or indicator_id
@@ -348,14 +297,11 @@ def chart_title(report: ProjectAssessment, indicator_id: str) -> str:
 
 def figure_bytes(figure: Figure, chart_format: str, salt: str, title: str) -> bytes:
     """``figure`` as SVG (deterministic: ids salted with ``salt``, no date) or PNG bytes."""
+    svg = {"format": "svg", "metadata": {"Date": None, "Creator": None, "Title": title}}
+    png = {"format": "png", "dpi": 150, "metadata": {"Software": None}}
     buffer = io.BytesIO()
     with _style(salt):
-        if chart_format == "svg":
-            figure.savefig(
-                buffer, format="svg", metadata={"Date": None, "Creator": None, "Title": title}
-            )
-        else:
-            figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        figure.savefig(buffer, **(svg if chart_format == "svg" else png))
     return buffer.getvalue()
 
 
@@ -371,9 +317,8 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
 def inline_svg(svg: str, prefix: str) -> str:
-    """An SVG document ready to sit inside HTML: no XML prologue or metadata, and every id
-    (and every reference to one) prefixed with ``prefix`` so that several charts can share a
-    page without clashing."""
+    """An SVG document ready to sit inside HTML: no XML prologue or metadata, every id (and every
+    reference to one) prefixed with ``prefix`` so that charts can share a page without clashing."""
     body = _METADATA.sub("", _PROLOGUE.sub("", svg, count=1), count=1)
     body = re.sub(r'\bid="', f'id="{prefix}', body)
     body = body.replace('xlink:href="#', f'xlink:href="#{prefix}')

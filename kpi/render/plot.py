@@ -1,9 +1,7 @@
-"""A compact Unicode plot of one indicator for a terminal: its observations, each target's planned
-and required paths, and the target itself, in a block of text of a given width and height.
-
-Pure functions: no I/O, no Rich, no colour. The observed series is drawn as a Braille line (two
-dots a cell across, four down) with a mark on each observation; paths and targets use their own
-glyphs, explained by a legend in the last lines of the block.
+"""A compact Unicode plot of one indicator for a terminal: its observations, each target's paths
+and the target itself, in a block of text of a given width and height. Pure: no I/O, no Rich, no
+colour. The observed series is a Braille line (two dots a cell across, four down) with a mark on
+each observation; paths and targets have their own glyphs, explained by a legend below.
 """
 
 from __future__ import annotations
@@ -70,28 +68,23 @@ class _Canvas:
         """Fractional row (0 at the top, rows - 1 at the bottom) of ``value``."""
         return (self.y1 - value) / (self.y1 - self.y0) * (self.rows - 1)
 
-    def put(self, year: float, value: float, glyph: str) -> None:
-        cell = (round(self.row(value)), round(self.column(year)))
-        self._put_cell(cell, glyph)
-
-    def _put_cell(self, cell: tuple[int, int], glyph: str) -> None:
-        row, col = cell
+    def put(self, row: int, col: int, glyph: str) -> None:
         if not (0 <= row < self.rows and 0 <= col < self.cols):
             return
-        held = self.glyphs.get(cell)
+        held = self.glyphs.get((row, col))
         if held is None or _GLYPHS[glyph][0] > _GLYPHS[held][0]:
-            self.glyphs[cell] = glyph
+            self.glyphs[row, col] = glyph
         self.used.add(glyph)
 
     def line(self, points: Sequence[tuple[float, float]], glyph: str) -> None:
-        """One glyph in every column between consecutive points (linear between them)."""
+        """One glyph in every column from point to point (linear between), or at a lone point."""
         for (xa, ya), (xb, yb) in itertools.pairwise(points):
             ca, cb = round(self.column(xa)), round(self.column(xb))
             for col in range(ca, cb + 1):
                 share = 0.0 if cb == ca else (col - ca) / (cb - ca)
-                self._put_cell((round(self.row(ya + (yb - ya) * share)), col), glyph)
+                self.put(round(self.row(ya + (yb - ya) * share)), col, glyph)
         if len(points) == 1:
-            self.put(points[0][0], points[0][1], glyph)
+            self.put(round(self.row(points[0][1])), round(self.column(points[0][0])), glyph)
 
     def braille_line(self, a: tuple[float, float], b: tuple[float, float]) -> None:
         """A line of Braille dots from ``a`` to ``b`` (year, value) at dot resolution."""
@@ -108,16 +101,14 @@ class _Canvas:
     def vertical(self, year: float, glyph: str) -> None:
         col = round(self.column(year))
         for row in range(self.rows):
-            self._put_cell((row, col), glyph)
+            self.put(row, col, glyph)
 
     def cell(self, row: int, col: int) -> str:
         glyph = self.glyphs.get((row, col))
         dots = self.dots.get((row, col))
         if glyph is not None and (not dots or _GLYPHS[glyph][0] > _BRAILLE_PRIORITY):
             return glyph
-        if dots:
-            return chr(0x2800 + dots)
-        return " "
+        return chr(0x2800 + dots) if dots else " "
 
 
 Shape = tuple[str, list[tuple[float, float]]]  # a glyph and the (year, value) points it joins
@@ -135,8 +126,7 @@ def _level_shapes(assessment: TargetAssessment) -> list[Shape]:
 
 
 def _rate_shapes(assessment: TargetAssessment) -> list[Shape]:
-    """The band's edges over the period, then the rate needed from the year after the last
-    observed to the end."""
+    """The band's edges over the period, then the rate needed from after the last observed year."""
     target = RATE.target_of(assessment.target)
     edges = [target.low] if target.high is None else [target.low, target.high]
     shapes: list[Shape] = [(BAND, [(target.start, edge), (target.end, edge)]) for edge in edges]
@@ -153,24 +143,16 @@ def _rate_shapes(assessment: TargetAssessment) -> list[Shape]:
 _SHAPES = {"level": _level_shapes, "rate": _rate_shapes}
 
 
-def _draw(
-    canvas: _Canvas,
-    shapes: Sequence[Shape],
-    observations: Sequence[Observation],
-    usable: Sequence[Observation],
-) -> None:
-    """The targets' shapes, then the line joining ``usable``, its breaks, each observation."""
+def _draw(canvas: _Canvas, shapes: Sequence[Shape], joined: Sequence[Observation]) -> None:
+    """The shapes, then the line joining ``joined`` and its breaks (outranked by every glyph)."""
     for glyph, points in shapes:
         canvas.line(points, glyph)
-    for before, after in itertools.pairwise(usable):
+    for before, after in itertools.pairwise(joined):
         if not after.series_break:
             canvas.braille_line((before.year, before.value), (after.year, after.value))
-    for observation in usable:
+    for observation in joined:
         if observation.series_break:
             canvas.vertical(observation.year - 0.5, BREAK)
-    for observation in observations:
-        glyph = {"A": OBSERVED, "F": FORECAST}.get(observation.status, ESTIMATED)
-        canvas.put(observation.year, observation.value, glyph)
 
 
 def _width(text: str) -> int:
@@ -183,9 +165,7 @@ def _fit(text: str, width: int) -> str:
 
 
 def _legend(used: set[str], width: int) -> list[str]:
-    items = [
-        f"{glyph} {_(label)}" for glyph, (_priority, label) in _GLYPHS.items() if glyph in used
-    ]
+    items = [f"{glyph} {_(label)}" for glyph, (_rank, label) in _GLYPHS.items() if glyph in used]
     lines: list[str] = []
     for item in items:
         if lines and _width(lines[-1]) + 2 + _width(item) <= width:
@@ -201,8 +181,7 @@ def _year_ticks(x0: int, x1: int, cols: int) -> list[int]:
     for step in (1, 2, 5, 10, 20, 50, 100):
         if cols / (span / step) >= 6:
             break
-    first = math.ceil(x0 / step) * step
-    return list(range(first, x1 + 1, step))
+    return list(range(math.ceil(x0 / step) * step, x1 + 1, step))
 
 
 def indicator_plot(
@@ -221,8 +200,9 @@ def indicator_plot(
     read (narrower than ``MIN_WIDTH`` or fewer than ``MIN_PLOT_ROWS`` rows left for the plot)."""
     joined = observations if usable is None else usable
     shapes = [shape for a in assessments for shape in _SHAPES[a.kind.name](a)]
-    points: list[tuple[float, float]] = [(o.year, o.value) for o in observations]
-    points += [point for _glyph, shape_points in shapes for point in shape_points]
+    marks = {"A": OBSERVED, "F": FORECAST}  # each observation is a one-point shape
+    shapes += [(marks.get(o.status, ESTIMATED), [(o.year, o.value)]) for o in observations]
+    points = [point for _glyph, shape_points in shapes for point in shape_points]
     years = [year for year, _value in points]
     values = [value for _year, value in points if math.isfinite(value)]
     if not observations or not values or width < MIN_WIDTH:
@@ -234,7 +214,7 @@ def indicator_plot(
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
     probe = _Canvas(2, width, x0, x1, y0, y1)  # only to learn which glyphs appear
-    _draw(probe, shapes, observations, joined)
+    _draw(probe, shapes, joined)
     legend = _legend(probe.used, width)
     rows = height - 2 - len(legend)
     if rows < MIN_PLOT_ROWS:
@@ -250,24 +230,21 @@ def indicator_plot(
         return []
 
     canvas = _Canvas(rows, cols, x0, x1, y0, y1)
-    _draw(canvas, shapes, observations, joined)
+    _draw(canvas, shapes, joined)
     lines = []
     for row in range(rows):
         label = labels.get(row)
         prefix = label.rjust(margin - 1) + " ┤" if label else " " * margin + "│"
         lines.append(prefix + "".join(canvas.cell(row, col) for col in range(cols)))
 
-    ticks = _year_ticks(x0, x1, cols)
     axis = ["─"] * cols
     year_line = [" "] * (cols + 4)
-    for year in ticks:
+    for year in _year_ticks(x0, x1, cols):
         col = round(canvas.column(year))
         axis[col] = "┬"
         text = str(year)
         start = min(max(0, col - len(text) // 2), cols - len(text))
         if all(c == " " for c in year_line[max(0, start - 1) : start + len(text) + 1]):
             year_line[start : start + len(text)] = list(text)
-    lines.append(" " * margin + "└" + "".join(axis))
-    lines.append(" " * (margin + 1) + "".join(year_line[:cols]))
-    lines += legend
-    return [_fit(line, width) for line in lines]
+    lines += [" " * margin + "└" + "".join(axis), " " * (margin + 1) + "".join(year_line[:cols])]
+    return [_fit(line, width) for line in [*lines, *legend]]

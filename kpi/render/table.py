@@ -1,11 +1,11 @@
 """Rich tables for people: ``kpi status`` and ``kpi show``, rendered into a string.
 
-Fed by the assessment alone (``ProjectAssessment``, each indicator as a reader saw it as of its
-year). Colour per status, with the status also in words, so that it reads the same with
-``NO_COLOR``. The columns are laid out here, not by Rich (``_fit``): no column is narrower than
-its longest word, so a status label, a number, a target id or a year range is never cut nor split
-(on the shipped data, from 60 columns); where they do not all fit, whole columns are left out
-(``_fitted``), and only where even the id and the status do not fit does Rich cut what it must.
+Fed by the assessment alone (``ProjectAssessment``). Colour per status, with the status also in
+words, so that it reads the same with ``NO_COLOR``. The columns are laid out here, not by Rich
+(``_fit``): no column is narrower than its longest word, so a status label, a number, a target id or
+a year range is never cut nor split (on the shipped data, from 60 columns); where they do not all
+fit, whole columns are left out (``_fitted``), and only where even the id and the status do not fit
+does Rich cut what it must.
 """
 
 from __future__ import annotations
@@ -43,12 +43,7 @@ STATUS_STYLES = {
 WIDE = 160  # from this width on, the status table has every column
 LARGE = 200  # more targets than this: aligned lines instead of a Rich table
 FIGURE_CAP = 16  # in a wide table a figure wraps beyond this, leaving the room to the names
-PLOT_WIDTH = 78  # the widest the plot of ``kpi show`` is drawn
 FOLDED_FLOOR = 12  # a column of free text (sources, notes) may cut its long words down to this
-ColorSystem = Literal["standard", "256", "truecolor"]
-
-
-# -- rendering into a string ---------------------------------------------------------------
 
 
 class _Buffer(io.StringIO):
@@ -57,23 +52,16 @@ class _Buffer(io.StringIO):
 
     encoding = "utf-8"  # a plain attribute: StringIO's own is read-only (and None)
 
-    def __init__(self, encoding: str) -> None:
-        super().__init__()
-        self.encoding = encoding
-
 
 def _console(width: int | None) -> tuple[Console, _Buffer]:
-    """A console drawing into a buffer as Rich would on the real stdout: a terminal or not
-    (``FORCE_COLOR``, ``TTY_COMPATIBLE`` included), its colours, its encoding and, when ``width``
-    is ``None``, its width.
-
-    A non-empty ``NO_COLOR`` drops every escape code (Rich alone would keep bold, dim and italic).
-    A legacy Windows console, which Rich colours through the Windows API, gets plain text; a file
-    or a pipe gets the same text on Windows as anywhere else."""
+    """A console drawing into a buffer as Rich would on stdout (terminal or not, colours, encoding,
+    and width if ``width`` is ``None``), but a non-empty ``NO_COLOR`` drops every escape code (Rich
+    keeps bold, dim, italic), and a legacy Windows console (Windows API colours) gets plain text."""
     real = Console()  # only asked how stdout is, never printed to
     legacy = real.legacy_windows and real.is_terminal
     colours = None if os.environ.get("NO_COLOR") or legacy else real.color_system
-    buffer = _Buffer(real.encoding)
+    buffer = _Buffer()
+    buffer.encoding = real.encoding
     # Given both sizes, Rich takes the width as given (less the last column of a legacy Windows
     # console, as it does for stdout), even on a terminal it would otherwise call 80 wide.
     detected = real.width + real.legacy_windows  # Rich took that column off already
@@ -82,15 +70,12 @@ def _console(width: int | None) -> tuple[Console, _Buffer]:
         width=detected if width is None else width,
         height=real.height,
         force_terminal=real.is_terminal,
-        color_system=cast(ColorSystem | None, colours),  # "standard", "256", "truecolor"
+        color_system=cast(Literal["standard", "256", "truecolor"] | None, colours),
         legacy_windows=legacy,
         highlight=False,
         soft_wrap=False,
     )
     return console, buffer
-
-
-# -- columns that fit ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +93,9 @@ class _Column:
 
     def floor(self) -> int:
         """The narrowest the column may be: its longest word (its longest line if ``whole``)."""
-        words = [cell_len(word) for word in self.heading.split()]
-        for cell in self.cells:
-            if self.whole:
-                words += [cell_len(line) for line in cell.plain.splitlines()]
-            else:
-                words += [cell_len(word) for word in cell.plain.split()]
-        longest = max(words, default=1)
+        split: Callable[[str], list[str]] = str.splitlines if self.whole else str.split
+        words = self.heading.split() + [word for cell in self.cells for word in split(cell.plain)]
+        longest = max((cell_len(word) for word in words), default=1)
         return min(longest, FOLDED_FLOOR) if self.folded else longest
 
     def ceiling(self) -> int:
@@ -142,9 +123,9 @@ class _Frame:
         padding = 2 * self.padding * columns - (0 if self.pad_edge else 2 * self.padding)
         return borders + padding
 
-    def table(self) -> Table:
-        """An empty table drawn this way."""
-        return Table(
+    def table(self, columns: Sequence[_Column], widths: Sequence[int | None]) -> Table:
+        """``columns`` of content ``widths`` (``None``: as Rich lays them out), drawn this way."""
+        table = Table(
             box=self.box,
             show_edge=self.show_edge,
             pad_edge=self.pad_edge,
@@ -153,12 +134,22 @@ class _Frame:
             title=self.title,
             title_justify="left",
         )
+        for column, width in zip(columns, widths, strict=True):
+            table.add_column(
+                Text(column.heading),
+                justify=column.justify,
+                no_wrap=column.whole,
+                width=width,
+                overflow="fold",  # cuts only what ``folded`` lets be wider than its column
+            )
+        for row in zip(*(column.cells for column in columns), strict=True):
+            table.add_row(*row)
+        return table
 
 
 def _fit(columns: Sequence[_Column], frame: _Frame, available: int) -> list[int] | None:
-    """The content width of each column in a table at most ``available`` cells wide: each as
-    wide as it needs (``ceiling``), the widest narrowed first, a cell at a time, none below its
-    ``floor``; ``None`` when even the floors do not fit."""
+    """Each column's content width in a table at most ``available`` cells wide: its ``ceiling``,
+    the widest narrowed a cell at a time, none below its ``floor``; ``None``: floors do not fit."""
     floors = [column.floor() for column in columns]
     room = available - frame.overhead(len(columns))
     if sum(floors) > room:
@@ -171,41 +162,21 @@ def _fit(columns: Sequence[_Column], frame: _Frame, available: int) -> list[int]
     return widths
 
 
-def _filled(table: Table, columns: Sequence[_Column], widths: Sequence[int | None]) -> Table:
-    """``table`` with ``columns`` of content ``widths`` (``None``: as Rich lays it out)."""
-    for column, width in zip(columns, widths, strict=True):
-        table.add_column(
-            Text(column.heading),
-            justify=column.justify,
-            no_wrap=column.whole,
-            width=width,
-            overflow="fold",  # cuts only what ``folded`` lets be wider than its column
-        )
-    for row in zip(*(column.cells for column in columns), strict=True):
-        table.add_row(*row)
-    return table
-
-
 Layout = tuple[Sequence[_Column], _Frame, Sequence[str]]  # columns, frame, optional headings
 
 
 def _fitted(console: Console, layouts: Sequence[Layout]) -> Table:
-    """A table in the first of ``layouts`` whose columns all fit the console whole (``_fit``),
-    leaving out its optional columns (in the order given) as long as they do not; where none
-    fits even so (a terminal too narrow for the essential columns), the last layout with every
-    column, laid out by Rich."""
+    """The first of ``layouts`` whose columns fit the console whole (``_fit``), its optional ones
+    left out in the order given until they do; where none fits (a terminal too narrow for the
+    essential columns), the last layout with every column, laid out by Rich."""
     for columns, frame, optional in layouts:
-        shown = list(columns)
-        widths = _fit(shown, frame, console.width)
-        for heading in optional:
-            if widths is not None:
-                break
-            shown = [column for column in shown if column.heading != heading]
+        for left_out in range(len(optional) + 1):
+            shown = [column for column in columns if column.heading not in optional[:left_out]]
             widths = _fit(shown, frame, console.width)
-        if widths is not None:
-            return _filled(frame.table(), shown, widths)
+            if widths is not None:
+                return frame.table(shown, widths)
     columns, frame, _optional = layouts[-1]
-    return _filled(frame.table(), columns, [None] * len(columns))
+    return frame.table(columns, [None] * len(columns))
 
 
 def _plain(
@@ -225,9 +196,6 @@ def _plain(
     return _fitted(console, [(columns, frame, ())])
 
 
-# -- kpi status ----------------------------------------------------------------------------
-
-
 def status_table(report: ProjectAssessment, *, width: int | None = None) -> str:
     """``kpi status`` for people, as the text to write on stdout: every target (and monitored
     indicator) as tables, their notes, the legend of the marks and a one-line summary.
@@ -235,8 +203,15 @@ def status_table(report: ProjectAssessment, *, width: int | None = None) -> str:
     console, buffer = _console(width)
     if len(report.targets) > LARGE:
         _print_large_status(console, report)
-    else:
-        _print_status_table(console, report)
+    else:  # every column from ``WIDE`` on; else, or where they do not fit whole, the narrow ones
+        title = escape(human.project_title(report))
+        narrow = _Frame(box.SIMPLE_HEAVY, pad_edge=False, title=title)  # no side borders
+        optional = (_("Needs"), _("Goal"), _("Latest"))  # left out in this order
+        layouts: list[Layout] = [(_status_columns(report, wide=False), narrow, optional)]
+        if console.width >= WIDE:
+            wide = _Frame(box.HEAVY_HEAD, title=title)
+            layouts.insert(0, (_status_columns(report, wide=True), wide, ()))
+        console.print(_fitted(console, layouts))
     notes = [
         f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}"
         for a in report.targets
@@ -254,20 +229,15 @@ def status_table(report: ProjectAssessment, *, width: int | None = None) -> str:
 def _print_large_status(console: Console, report: ProjectAssessment) -> None:
     """One line per target in aligned columns (id, status, latest, goal, pace), drawn as a
     single text: Rich's table layout costs seconds for thousands of rows."""
-    headings = [_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs")]
+    headings = (_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs"))
     rows = [
-        [
-            a.target.id,
-            human.status_label(a.status),
-            human.latest_text(a.latest, report.as_of),
-            human.goal_text(a.target, a.indicator.unit),
-            human.needs_text(a, False),
-        ]
+        (a.target.id, human.status_label(a.status), human.latest_text(a.latest, report.as_of),
+         human.goal_text(a.target, a.indicator.unit), human.needs_text(a, False))
         for a in report.targets
-    ]
-    widths = [max(cell_len(row[i]) for row in [headings, *rows]) for i in range(len(headings))]
+    ]  # fmt: skip
+    widths = [max(cell_len(cell) for cell in cells) for cells in zip(headings, *rows, strict=True)]
 
-    def line(cells: list[str]) -> str:
+    def line(cells: Sequence[str]) -> str:
         padded = (
             cell + " " * (width - cell_len(cell)) for cell, width in zip(cells, widths, strict=True)
         )
@@ -276,9 +246,8 @@ def _print_large_status(console: Console, report: ProjectAssessment) -> None:
     text = Text(human.project_title(report) + "\n", style="italic")
     text.append(line(headings) + "\n", style="bold")
     for a, row in zip(report.targets, rows, strict=True):
-        start = len(text)
+        status_at = len(text) + widths[0] + 2  # ids are ASCII: characters are cells
         text.append(line(row) + "\n")
-        status_at = start + widths[0] + 2  # ids are ASCII: characters are cells
         text.stylize(STATUS_STYLES[a.status], status_at, status_at + len(row[1]))
     console.print(text, no_wrap=True, overflow="ignore", crop=False)
 
@@ -288,9 +257,9 @@ def _status_cell(status: Status) -> Text:
     return Text.assemble((human.status_label(status), STATUS_STYLES[status]))
 
 
-def _named(name: str, item_id: str) -> Text:
-    """A name over its id (dimmed): the first cell of a wide row."""
-    return Text.assemble(name, "\n", (item_id, "dim"))
+def _named(name: str | None, item_id: str) -> Text:
+    """A name (``None``: the id) over its id, dimmed: the first cell of a wide row."""
+    return Text.assemble(name or item_id, "\n", (item_id, "dim"))
 
 
 def _series(view: IndicatorView) -> Text:
@@ -302,29 +271,25 @@ Figure = Callable[[TargetAssessment], str]
 
 
 def _status_columns(report: ProjectAssessment, wide: bool) -> list[_Column]:
-    """The status table's columns: every one in a wide terminal; else the id, the status (next
-    to the id), the latest value, the goal and the pace alone."""
+    """The status table's columns: every one (``wide``), or the few of a narrow terminal."""
     targets = report.targets
 
     def figures(heading: str, figure: Figure, cap: int | None = None) -> _Column:
-        cells = tuple(Text(figure(a)) for a in targets)
-        return _Column(_(heading), "right", cells, cap=cap)
+        return _Column(_(heading), "right", tuple(Text(figure(a)) for a in targets), cap=cap)
 
     status = _Column(_("Status"), "left", tuple(_status_cell(a.status) for a in targets), True)
     latest = figures(N_("Latest"), lambda a: human.latest_text(a.latest, report.as_of))
     goal_cells = tuple(Text(human.goal_text(a.target, a.indicator.unit)) for a in targets)
     if not wide:
-        ids = tuple(Text(a.target.id) for a in targets)
         return [
-            _Column(_("Target"), "left", ids),
+            _Column(_("Target"), "left", tuple(Text(a.target.id) for a in targets)),
             status,
             latest,
             _Column(_("Goal"), "left", goal_cells),
             figures(N_("Needs"), lambda a: human.needs_text(a, False)),
         ]
     names = tuple(
-        _named(human.name_of(a.target) or human.name_of(a.indicator) or a.target.id, a.target.id)
-        for a in targets
+        _named(human.name_of(a.target) or human.name_of(a.indicator), a.target.id) for a in targets
     )
     series = tuple(_series(report.indicators[a.indicator_id]) for a in targets)
     return [
@@ -340,29 +305,10 @@ def _status_columns(report: ProjectAssessment, wide: bool) -> list[_Column]:
     ]
 
 
-def _print_status_table(console: Console, report: ProjectAssessment) -> None:
-    """Every column from ``WIDE`` columns on; below, or where they do not fit whole, the narrow
-    ones, leaving out the pace, then the goal, then the latest value where even those do not."""
-    title = escape(human.project_title(report))
-    narrow: Layout = (
-        _status_columns(report, wide=False),
-        _Frame(box.SIMPLE_HEAVY, pad_edge=False, title=title),  # no side borders
-        (_("Needs"), _("Goal"), _("Latest")),
-    )
-    layouts = [narrow]
-    if console.width >= WIDE:
-        wide = _Frame(box.HEAVY_HEAD, title=title)
-        layouts.insert(0, (_status_columns(report, wide=True), wide, ()))
-    console.print(_fitted(console, layouts))
-
-
 def _print_monitored(console: Console, report: ProjectAssessment) -> None:
-    """The indicators without a target: name and id, sparkline, latest value, unit, trend;
-    leaving out the sparkline, then the unit, then the trend where they do not fit whole."""
+    """The indicators without a target, in a table of their own."""
     monitored = report.monitored
-    names = tuple(
-        _named(human.name_of(m.indicator) or m.indicator_id, m.indicator_id) for m in monitored
-    )
+    names = tuple(_named(human.name_of(m.indicator), m.indicator_id) for m in monitored)
     series = tuple(_series(report.indicators[m.indicator_id]) for m in monitored)
     latest = tuple(Text(human.latest_text(m.latest, report.as_of)) for m in monitored)
     columns = [
@@ -377,13 +323,12 @@ def _print_monitored(console: Console, report: ProjectAssessment) -> None:
     console.print(_fitted(console, [(columns, frame, (_("Series"), _("Unit"), _("Trend")))]))
 
 
-# -- kpi show ------------------------------------------------------------------------------
-
-
 def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | None = None) -> str:
     """``kpi show`` for people, as the text to write on stdout: one of ``report.indicators``, its
     definition, its observations up to the as-of year (forecasts included) with their sources, a
     plot, each target's figures and paths. ``width``: as for ``status_table``."""
+    from kpi.render.plot import indicator_plot
+
     console, buffer = _console(width)
     view = report.indicators[indicator_id]
     indicator = view.indicator
@@ -396,10 +341,13 @@ def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | Non
     console.print(escape(line))
     if indicator.owner:
         console.print(escape(_("owner: {owner}").format(owner=indicator.owner)))
-
     console.print(_observations_table(console, view.observations))
     assessments = [a for a in report.targets if a.indicator_id == indicator_id]
-    _print_plot(console, view, assessments)
+    plot = indicator_plot(  # at most 78 cells wide; none where the terminal has no room
+        view.observations, assessments, width=min(console.width, 78), height=14, usable=view.usable
+    )
+    for row in plot:
+        console.print(Text(row), no_wrap=True)
     for a in assessments:
         _print_target(console, a, view.usable, report.as_of)
     for m in report.monitored:
@@ -413,7 +361,7 @@ def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | Non
 
 
 def _observations_table(console: Console, observations: Sequence[Observation]) -> Table:
-    """Every observation listed with its flags (``human.marks``), source and note."""
+    """Every observation with its flags (``human.marks``), source and note."""
     rows = [
         (str(o.year), human.number(o.value, 4), human.marks(o),
          o.source + (f" <{o.url}>" if o.url else ""), human.observation_note(o, 4))
@@ -422,34 +370,6 @@ def _observations_table(console: Console, observations: Sequence[Observation]) -
     headings = [_("Year"), _("Value"), _("Flags"), _("Source"), _("Note")]
     frame = _Frame(box.HEAVY_HEAD, title=escape(_("Observations")))
     return _plain(console, frame, headings, rows, folded={3, 4})
-
-
-def _print_plot(
-    console: Console, view: IndicatorView, assessments: Sequence[TargetAssessment]
-) -> None:
-    """The series and its paths as a compact Unicode plot, where the terminal has room."""
-    from kpi.render.plot import indicator_plot
-
-    plot_width = min(console.width, PLOT_WIDTH)
-    lines = indicator_plot(
-        view.observations, assessments, width=plot_width, height=14, usable=view.usable
-    )
-    for line in lines:
-        console.print(Text(line), no_wrap=True)
-
-
-def _figure_rows(a: TargetAssessment, as_of: int) -> list[tuple[str, str]]:
-    """The target's figures as (label, value) pairs, the latest value marked as of ``as_of``."""
-    rows = [
-        (_("latest"), human.latest_text(a.latest, as_of)),
-        (_("gap"), human.number(a.gap, 4)),
-        (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
-        (_("required pace"), human.needs_text(a)),
-        (_("observed trend"), human.assessment_trend(a)),
-        (_("progress ratio R"), human.number(a.progress_ratio, 4)),
-        (_("projection"), human.projected_text(a)),
-    ]
-    return rows + _DETAIL_ROWS[a.kind.name](a)
 
 
 def _level_rows(a: TargetAssessment) -> list[tuple[str, str]]:
@@ -487,15 +407,23 @@ def _print_target(
     """One target: its goal and status, who set it, its figures, notes and paths."""
     console.print()
     title = human.name_of(a.target) or a.target.id
-    goal = human.goal_text(a.target, a.indicator.unit)
-    heading = Text.assemble((title, "bold"), f" ({a.target.id}): {goal}  →  ")
-    heading.append_text(_status_cell(a.status))
-    console.print(heading)
+    goal = f" ({a.target.id}): {human.goal_text(a.target, a.indicator.unit)}  →  "
+    console.print(Text.assemble((title, "bold"), goal, _status_cell(a.status)))
     if a.target.source:
         set_by = _("set by: {source}").format(source=a.target.source)
         console.print(f"[dim]{escape(set_by)}[/]")
+    rows = [
+        (_("latest"), human.latest_text(a.latest, as_of)),
+        (_("gap"), human.number(a.gap, 4)),
+        (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
+        (_("required pace"), human.needs_text(a)),
+        (_("observed trend"), human.assessment_trend(a)),
+        (_("progress ratio R"), human.number(a.progress_ratio, 4)),
+        (_("projection"), human.projected_text(a)),
+        *_DETAIL_ROWS[a.kind.name](a),
+    ]
     frame = _Frame(None, padding=2, show_header=False)
-    console.print(_plain(console, frame, ["", ""], _figure_rows(a, as_of)))
+    console.print(_plain(console, frame, ["", ""], rows))
     for note in a.notes:
         label = _("note:")
         console.print(f"  [dim]{escape(label)}[/] {escape(note.message)}")
@@ -505,19 +433,17 @@ def _print_target(
 
 
 def _level_paths(console: Console, a: TargetAssessment, usable: Sequence[Observation]) -> None:
-    """The planned and required paths year by year, beside what was observed (what the figures
-    rest on: no forecast)."""
+    """The planned and required paths year by year, beside the usable observations (no forecast)."""
     details = LEVEL.details_of(a.details)
     if details is None or not (details.planned_path or details.required_path):
         return
     planned = {p.year: p.value for p in details.planned_path}
     required = {p.year: p.value for p in details.required_path}
     observed = {o.year: o.value for o in usable}
-    years = sorted(set(planned) | set(required))
     values = [
         (str(year), human.number(planned.get(year)), human.number(required.get(year)),
          human.number(observed.get(year)))
-        for year in years
+        for year in sorted(set(planned) | set(required))
     ]  # fmt: skip
     headings = (_("Year"), _("Planned"), _("Required"), _("Observed"))
     frame = _Frame(box.HEAVY_HEAD, title=escape(_("Path to the target, year by year")))
