@@ -53,3 +53,9 @@ def fail(
 ) -> KpiError:
     """Build a ``KpiError`` with a single problem (``raise fail(...)``)."""
     return KpiError(Problem(message, file, line, key), hint)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, which kpi turns into an exception so that it stops as cleanly as on Ctrl-C."""
+
+    signal = 15

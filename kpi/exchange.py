@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,19 +22,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from kpi.errors import KpiError, Problem
+from kpi.field_errors import describe
 from kpi.i18n import N_, _, language
 from kpi.model import MAX_YEAR, MIN_YEAR, Observation, ObservationStatus, Project, is_identifier
 from kpi.model import OBSERVATION_COLUMNS as COLUMNS
+from kpi.numbers import magnitude_problem, parse_value, parse_year
 from kpi.store import read_text
+from kpi.text import FORMULA_GUARD, FORMULA_STARTS
 from kpi.validate import observation_problems
 
 REQUIRED_COLUMNS = COLUMNS[:4]
 _STATUSES: dict[Any, ObservationStatus] = {"A": "A", "E": "E", "P": "P", "F": "F"}
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0", ""})
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_NON_FINITE = frozenset({"nan", "inf", "infinity"})
 _NOT_A_YEAR = N_("{value} is not a whole number (a year such as 2024)")
 _EMPTY = {
     "indicator": N_("is empty"),
@@ -104,28 +103,23 @@ def _year_in_range(year: int) -> int:
 def _finite(value: float, shown: str) -> float:
     if not math.isfinite(value):
         raise _Unreadable(_("{value} is not a finite number").format(value=shown))
+    if magnitude_problem(value) is not None:
+        raise _Unreadable(f"{shown} {magnitude_problem(value)}")
     return value
 
 
 def _csv_year(cell: str) -> int:
-    text = cell.strip()
-    if not _INTEGER.fullmatch(text):
-        raise _Unreadable(_(_NOT_A_YEAR).format(value=repr(cell)))
-    return _year_in_range(int(text))
+    try:
+        return _year_in_range(parse_year(cell))
+    except ValueError as error:
+        raise _Unreadable(str(error)) from None
 
 
 def _csv_value(cell: str) -> float:
-    text = cell.strip()
-    if text.lower().lstrip("+-") in _NON_FINITE:
-        raise _Unreadable(_("{value} is not a finite number").format(value=repr(cell)))
-    if not _DECIMAL.fullmatch(text):
-        message = (
-            _("{value} is not a number (use '.' for decimals, e.g. 45.12)")
-            if _DECIMAL.fullmatch(text.replace(",", "."))
-            else _("{value} is not a number")
-        )
-        raise _Unreadable(message.format(value=repr(cell)))
-    return _finite(float(text), repr(cell))
+    try:
+        return parse_value(cell)
+    except ValueError as error:
+        raise _Unreadable(str(error)) from None
 
 
 def _csv_status(cell: str) -> ObservationStatus:
@@ -145,6 +139,8 @@ def _csv_series_break(cell: str) -> bool:
 
 
 def _csv_text(cell: str) -> str | None:
+    if cell.startswith(FORMULA_GUARD) and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
     return cell if cell.strip() else None
 
 
@@ -162,6 +158,12 @@ def _json_value(value: Any) -> float:
     except OverflowError:
         number = math.inf
     return _finite(number, json.dumps(value))
+
+
+def _json_integer(digits: str) -> int | float:
+    """A JSON integer, as a float (which cannot be a year) beyond 30 digits: Python refuses to
+    convert more than 4,300 digits to an integer."""
+    return int(digits) if len(digits) <= 30 else float(digits)
 
 
 def _json_status(value: Any) -> ObservationStatus:
@@ -232,9 +234,9 @@ def _build_row(row: _Row, fields: Mapping[str, Any], readers: _Readers) -> Impor
     indicator = parsed.pop("indicator")
     try:
         observation = Observation.model_validate(parsed)
-    except ValidationError as error:  # not expected: every field was checked above
+    except ValidationError as error:  # the text fields' rules (kpi.text) and the model's own
         for item in error.errors(include_url=False):
-            row.problem(".".join(str(part) for part in item["loc"]), str(item["msg"]))
+            row.problem(".".join(str(part) for part in item["loc"]), describe(item))
         return None
     return ImportRow(indicator, observation, row.file, row.line, row.key)
 
@@ -307,7 +309,7 @@ def _skip_space(text: str, index: int) -> int:
 def _element_offsets(text: str, start: int) -> list[tuple[Any, int]]:
     """``(key, offset)`` of each value in the (valid) JSON array or object that opens at
     ``text[start]``; the key is ``None`` in an array."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_json_integer)
     elements = []
     in_object = text[start] == "{"
     index = _skip_space(text, start + 1)
@@ -326,7 +328,7 @@ def _element_offsets(text: str, start: int) -> list[tuple[Any, int]]:
 
 def _json_rows(text: str, display: Path) -> tuple[list[ImportRow], list[Problem]]:
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_json_integer)
     except json.JSONDecodeError as error:
         message = _("is not valid JSON: {error}").format(error=error.msg)
         return [], [Problem(message, display, error.lineno)]

@@ -26,6 +26,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._lines: dict[KeyPath, int] = {}
+        self._implied: dict[KeyPath, int] = {}  # tables only a deeper header defines
         array_index: dict[KeyPath, int] = {}
         current: KeyPath = ()
         in_multiline: str | None = None
@@ -45,15 +46,21 @@ class LineIndex:
                 current = (*resolved, array_index[resolved])
                 self._lines.setdefault(current, number)
                 self._lines.setdefault(resolved, number)
+                self._imply(resolved, number)
             elif line.startswith("["):
                 current = self._resolve(_dotted(line[1 : line.find("]")]), array_index)
                 self._lines.setdefault(current, number)
+                self._imply(current, number)
             elif match := _KEY.match(line):
                 path = (*current, *_dotted(match.group(1)))
                 self._lines.setdefault(path, number)
                 for quote in ('"""', "'''"):
                     if line.count(quote) % 2 == 1:
                         in_multiline = quote
+
+    def _imply(self, header: KeyPath, number: int) -> None:
+        for end in range(1, len(header)):
+            self._implied.setdefault(header[:end], number)
 
     @staticmethod
     def _resolve(name: tuple[str, ...], array_index: dict[KeyPath, int]) -> KeyPath:
@@ -66,11 +73,13 @@ class LineIndex:
         return resolved
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
-        """Return the line of ``path`` or of its nearest written ancestor (``None``: neither)."""
+        """Return the line of ``path`` or of its nearest written ancestor, a table that only a
+        deeper header defines counting as written there (``None``: neither)."""
         key = tuple(path)
         while key:
-            if key in self._lines:
-                return self._lines[key]
+            line = self._lines.get(key, self._implied.get(key))
+            if line is not None:
+                return line
             key = key[:-1]
         return None
 

@@ -19,6 +19,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from kpi.errors import fail
 from kpi.i18n import N_, _
+from kpi.numbers import check_magnitude
+from kpi.text import check_text
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 TARGETS_FILE = "targets.toml"
@@ -69,8 +71,13 @@ def _check_identifier(text: str) -> str:
 
 Identifier = Annotated[str, AfterValidator(_check_identifier)]
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
-FiniteNumber = Annotated[float, Field(allow_inf_nan=False)]
-Text = Annotated[str, Field(min_length=1)]
+FiniteNumber = Annotated[float, Field(allow_inf_nan=False), AfterValidator(check_magnitude)]
+# Text fields, each with its kind's limits (kpi.text): no control character, not blank.
+NameText = Annotated[str, Field(min_length=1), AfterValidator(check_text("name"))]
+UnitText = Annotated[str, Field(min_length=1), AfterValidator(check_text("unit"))]
+SourceText = Annotated[str, Field(min_length=1), AfterValidator(check_text("source"))]
+NoteText = Annotated[str, Field(min_length=1), AfterValidator(check_text("note"))]
+UrlText = Annotated[str, Field(min_length=1), AfterValidator(check_text("url"))]
 Comparator = Literal[">=", ">", "<=", "<"]
 ObservationStatus = Literal["A", "E", "P", "F"]
 
@@ -84,8 +91,8 @@ class _Strict(BaseModel):
 class ProjectInfo(_Strict):
     """The ``[project]`` table."""
 
-    name: Text
-    name_vi: Text | None = None
+    name: NameText
+    name_vi: NameText | None = None
 
 
 class AssessmentSettings(_Strict):
@@ -113,14 +120,14 @@ class LevelTarget(_Strict):
     """Reach ``value`` (compared with ``comparator``) by ``year``."""
 
     id: Identifier
-    name: Text | None = None
-    name_vi: Text | None = None
+    name: NameText | None = None
+    name_vi: NameText | None = None
     comparator: Comparator
     value: FiniteNumber
     year: Year
     baseline: Baseline | None = None
     method: Literal["compound", "linear"] = "compound"
-    source: Text | None = None
+    source: SourceText | None = None
 
     @model_validator(mode="after")
     def _baseline_before_target(self) -> LevelTarget:
@@ -133,14 +140,14 @@ class RateTarget(_Strict):
     """Average at least ``low`` percent a year (ideally no more than ``high``) over start..end."""
 
     id: Identifier
-    name: Text | None = None
-    name_vi: Text | None = None
+    name: NameText | None = None
+    name_vi: NameText | None = None
     low: Annotated[FiniteNumber, Field(gt=-100)]
     high: Annotated[FiniteNumber, Field(gt=-100)] | None = None
     start: Year
     end: Year
     average: Literal["compound", "arithmetic"] = "compound"
-    source: Text | None = None
+    source: SourceText | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> RateTarget:
@@ -152,12 +159,12 @@ class RateTarget(_Strict):
 
 
 class _IndicatorBase(_Strict):
-    name: Text
-    name_vi: Text | None = None
-    unit: Text
+    name: NameText
+    name_vi: NameText | None = None
+    unit: UnitText
     bounds: Annotated[list[FiniteNumber], Field(min_length=2, max_length=2)] | None = None
-    owner: Text | None = None
-    description: Text | None = None
+    owner: NameText | None = None
+    description: NoteText | None = None
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> _IndicatorBase:
@@ -198,9 +205,9 @@ class Revision(_Strict):
     value: FiniteNumber
     status: ObservationStatus = "A"
     series_break: bool = False
-    source: Text
-    url: Text | None = None
-    note: Text | None = None
+    source: SourceText
+    url: UrlText | None = None
+    note: NoteText | None = None
     replaced: dt.date
 
 
@@ -211,9 +218,9 @@ class Observation(_Strict):
     value: FiniteNumber
     status: ObservationStatus = "A"
     series_break: bool = False
-    source: Text
-    url: Text | None = None
-    note: Text | None = None
+    source: SourceText
+    url: UrlText | None = None
+    note: NoteText | None = None
     revisions: Annotated[tuple[Revision, ...], Field(strict=False)] = ()
 
     def same_fields(self, other: Observation) -> bool:

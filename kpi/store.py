@@ -1,10 +1,9 @@
-"""Read and write a project's files: ``targets.toml`` and ``observations/<indicator>.toml``.
+"""Read and record a project's files: ``targets.toml`` and ``observations/<indicator>.toml``.
 
-Reading validates everything once and reports every problem with its file, line and key.
-Writing is atomic (a temporary file in the same folder, fsync, ``os.replace``) and happens under
-an exclusive lock on the project's ``.kpi.lock`` (from ``filelock``), so concurrent writers never
-lose an update; a replace that Windows refuses while another program holds the file open is
-retried briefly before it becomes a clear error.
+Reading validates everything once and reports every problem with its file, line and key; it
+reads only regular files of at most ``MAX_FILE_BYTES`` (no pipe, device, loop or link out of the
+project). Recording merges observations under the writer lock (``kpi.lock``) and writes the
+changed files as one change (``kpi.writing``), so an import is wholly in place or not at all.
 """
 
 from __future__ import annotations
@@ -14,10 +13,8 @@ import contextlib
 import datetime as dt
 import os
 import re
-import sys
-import tempfile
-import time
-from collections.abc import Iterator, Mapping, Sequence
+import stat
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -31,6 +28,7 @@ from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number
 from kpi.kinds import kind_of
 from kpi.locate import KeyPath, LineIndex, dotted_key
+from kpi.lock import LOCK_FILE, LOCK_HOLDER_FILE, project_lock
 from kpi.model import (
     OBSERVATIONS_DIR,
     TARGETS_FILE,
@@ -45,13 +43,14 @@ from kpi.model import (
     TargetsFile,
     identifier_problem,
 )
+from kpi.numbers import PLAIN_DECIMAL, PLAIN_YEAR
 from kpi.validate import check_definitions, check_observations, observation_problems
+from kpi.writing import JOURNAL, in_style_of, write_atomically, write_together
 
 PROJECT_ENV = "KPI_PROJECT"
-LOCK_FILE = ".kpi.lock"
-LOCK_HOLDER_FILE = ".kpi.lock.holder"
-LOCK_TIMEOUT_ENV = "KPI_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = 10.0  # seconds a writer waits for another before it gives up
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""The largest file kpi reads: far above any project's (10,000 indicators' targets.toml is about
+3 MiB), far below what would exhaust memory."""
 
 
 def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path:
@@ -94,16 +93,33 @@ _TOML_POSITION = re.compile(r"\s*\(?\bat line (\d+),? column \d+\)?")
 
 
 def read_text(path: Path, display: Path) -> str | Problem:
-    """The UTF-8 text of the file at ``path``, byte-order mark dropped, or why it cannot be read
-    (file ``display``; the line where it stops being UTF-8, ``None`` when unreadable)."""
+    """The UTF-8 text of the regular file at ``path`` (at most ``MAX_FILE_BYTES``), byte-order
+    mark dropped, or why it cannot be read (file ``display``; the line where it stops being
+    UTF-8, ``None`` when unreadable). A pipe or a device is refused without opening it."""
     try:
-        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            message = _(
+                "is not a regular file (a folder, a pipe or a device); kpi reads only files"
+            )
+            return Problem(message, display)
+        if info.st_size > MAX_FILE_BYTES:
+            return Problem(_too_large(), display)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1).removeprefix(codecs.BOM_UTF8)
     except OSError as error:
         return Problem(_("cannot be read: {reason}").format(reason=error.strerror), display)
+    if len(data) > MAX_FILE_BYTES:  # it grew since the stat
+        return Problem(_too_large(), display)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         return Problem(_("is not UTF-8 text"), display, data[: error.start].count(b"\n") + 1)
+
+
+def _too_large() -> str:
+    message = _("is larger than {size} MiB, more than any kpi file needs; kpi does not read it")
+    return message.format(size=MAX_FILE_BYTES // (1024 * 1024))
 
 
 def _read_toml(path: Path, display: Path) -> _Document | Problem:
@@ -137,8 +153,27 @@ def _read_toml(path: Path, display: Path) -> _Document | Problem:
             return _Document(display, text, data)
         reason = _TOML_POSITION.sub("", refusal).strip()
         message = _("is not valid TOML: {reason}").format(reason=reason)
-        return Problem(message, display, int(match.group(1)) if match else None)
+        line = int(match.group(1)) if match else _opening_line(text, refusal)
+        return Problem(message, display, line)
     return _Document(display, text, data)
+
+
+# What tomllib finds unclosed "at end of document", and the character that opened it.
+_OPENERS = {
+    "Unterminated string": '"',
+    "Expected \"'": "'",
+    "Unclosed array": "[",
+    "Unclosed inline": "{",
+}
+
+
+def _opening_line(text: str, refusal: str) -> int | None:
+    """The line where what ``refusal`` says is unclosed at the end of ``text`` was opened: the
+    last opening character of its kind (nothing after it closes it)."""
+    for start, opener in _OPENERS.items():
+        if refusal.startswith(start) and opener in text:
+            return text.count("\n", 0, text.rindex(opener)) + 1
+    return None
 
 
 def _validation_problems(document: _Document, error: ValidationError) -> list[Problem]:
@@ -184,8 +219,9 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     indicators = definition.indicators if definition is not None else {}
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
     origins: dict[str, dict[int, Origin]] = {key: {} for key in indicators}
-    folder = root / OBSERVATIONS_DIR
-    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+    paths, folder_problems = _observation_files(root)
+    problems += folder_problems
+    for path in paths:
         display = path.relative_to(root)
         indicator_id = path.stem
         indicator = indicators.get(indicator_id)
@@ -200,6 +236,34 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         return None, problems
     targets = {key: Origin(Path(TARGETS_FILE), line) for key, line in target_lines.items()}
     return Project(root, definition, observations, origins, targets), problems
+
+
+def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
+    """The ``*.toml`` files of ``observations/`` (none when it is missing), or why the folder
+    cannot be read: not a folder, a loop, a dangling link; and each file that is a link out of
+    the project (only links are resolved: one folder listing for the rest)."""
+    folder = root / OBSERVATIONS_DIR
+    display = Path(OBSERVATIONS_DIR)
+    try:
+        if not stat.S_ISDIR(folder.stat().st_mode):
+            return [], [Problem(_("is not a folder"), display)]
+        with os.scandir(folder) as listing:
+            entries = [e for e in listing if e.name.endswith(".toml") and e.name[0] != "."]
+    except FileNotFoundError:
+        if folder.is_symlink():
+            return [], [Problem(_("is a symbolic link that leads nowhere"), display)]
+        return [], []
+    except OSError as error:
+        return [], [Problem(_("cannot be read: {reason}").format(reason=error.strerror), display)]
+    inside = os.path.realpath(root)
+    outside = {
+        e.name
+        for e in entries
+        if e.is_symlink() and not Path(os.path.realpath(e)).is_relative_to(inside)
+    }
+    message = _("leads outside the project (through a symbolic link); kpi does not read there")
+    problems = [Problem(message, display / name) for name in sorted(outside)]
+    return sorted(folder / e.name for e in entries if e.name not in outside), problems
 
 
 def _read_definition(root: Path) -> tuple[TargetsFile | None, list[Problem], dict[str, int]]:
@@ -236,8 +300,40 @@ def _read_observation_file(
     is_rate = indicator is not None and kind_of(indicator).values_are_rates
     findings = check_observations(numbered, bounds, is_rate)
     problems += [document.problem(key, message) for key, message in findings]
+    located = {(problem.line, problem.key) for problem in problems}
+    problems += [p for p in _number_problems(document) if (p.line, p.key) not in located]
     lines = {int(year): line for year, line in _key_lines(_YEAR_LINE, document.text).items()}
     return tuple(sorted(observations, key=lambda o: o.year)), problems, lines
+
+
+# TOML reads 44_4 as 444 and 0x10 as 16; kpi takes only plain numbers (kpi.numbers), in files as
+# on the command line. A number-like literal on a ``year =`` or ``value =`` line is checked.
+_NUMBER_LINE = re.compile(r"[ \t]*(year|value)[ \t]*=[ \t]*([+-]?(?:0[xob])?[0-9][\w.+-]*)")
+_TABLE_LINE = re.compile(r"[ \t]*\[\[[ \t]*observations[ \t]*(\.[ \t]*revisions[ \t]*)?\]\]")
+
+
+def _number_problems(document: _Document) -> list[Problem]:
+    """Each ``year`` or ``value`` of an observation (or revision) not written as a plain number."""
+    problems: list[Problem] = []
+    where = ""
+    observation = revision = -1
+    for number, line in enumerate(document.text.splitlines(), start=1):
+        table = _TABLE_LINE.match(line)
+        if table is not None:
+            revision = revision + 1 if table.group(1) else -1
+            observation += 0 if table.group(1) else 1
+            where = f"observations[{observation}]"
+            where += f".revisions[{revision}]" if revision >= 0 else ""
+            continue
+        found = _NUMBER_LINE.match(line)
+        if found is None or not where:
+            continue
+        key, literal = found.groups()
+        if (PLAIN_YEAR if key == "year" else PLAIN_DECIMAL).fullmatch(literal) is None:
+            message = _("{value} is not written as a plain number (no '_', no 0x, 0o or 0b)")
+            shown = message.format(value=literal)
+            problems.append(Problem(shown, document.display, number, f"{where}.{key}"))
+    return problems
 
 
 def _valid_items(data: Any) -> list[tuple[int, Observation]]:
@@ -259,6 +355,20 @@ def load_project(root: Path) -> Project:
     return project
 
 
+def refuse_data_path(root: Path, path: Path) -> None:
+    """Raise ``KpiError`` when writing an output to ``path`` would replace the data of the project
+    at ``root``: its ``targets.toml``, anything under ``observations/``, or kpi's own files."""
+    target = Path(os.path.realpath(path))
+    folder = Path(os.path.realpath(root))
+    own = target.name in (TARGETS_FILE, LOCK_FILE, LOCK_HOLDER_FILE, JOURNAL)
+    if (own and target.parent == folder) or target.is_relative_to(folder / OBSERVATIONS_DIR):
+        raise fail(
+            _("is part of the project's data (targets.toml, observations/, kpi's own files)"),
+            file=path,
+            hint=_("write the output to another file; nothing was written"),
+        )
+
+
 def observations_path(root: Path, indicator_id: str) -> Path:
     """``root/observations/<indicator_id>.toml``; a ``KpiError`` for an id that is not an identifier
     (checked before it becomes part of a path, so no input can point outside the folder)."""
@@ -268,7 +378,7 @@ def observations_path(root: Path, indicator_id: str) -> Path:
             problem = N_("is not a valid indicator id (a lowercase letter, then a-z, 0-9 or _)")
         raise fail(_(problem), key=repr(indicator_id))
     path = root / OBSERVATIONS_DIR / f"{indicator_id}.toml"
-    if not path.resolve().is_relative_to(root.resolve()):
+    if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
         message = _("leads outside the project (through a symbolic link); kpi does not write there")
         raise fail(message, file=path)
     return path
@@ -287,168 +397,6 @@ def render_observations(observations: Sequence[Observation]) -> str:
 
     records = [_observation_record(o) for o in sorted(observations, key=lambda o: o.year)]
     return tomli_w.dumps({"observations": records})
-
-
-def in_style_of(path: Path, text: str) -> str:
-    """``text`` (LF line endings) with the line endings (from its first line) and byte-order mark
-    of the file at ``path`` if it exists, so that rewriting a file git checked out with CRLF
-    (``core.autocrlf``) changes only the lines whose content changed."""
-    try:
-        with path.open("rb") as handle:
-            first_line = handle.readline(1 << 16)
-    except OSError:
-        return text
-    if first_line.endswith(b"\r\n"):
-        text = text.replace("\n", "\r\n")
-    return "\ufeff" + text if first_line.startswith(codecs.BOM_UTF8) else text
-
-
-def write_atomically(path: Path, content: str | bytes, *, create_folder: bool = False) -> None:
-    """Replace ``path`` with ``content`` (text as UTF-8) atomically, so a crash leaves the old file
-    or the new one, never a mix; keeps its mode (new: 0644); the folder must exist unless
-    ``create_folder``. Refuses a symbolic link; any failure is a ``KpiError`` naming the file."""
-    if path.is_symlink():
-        raise fail(_("is a symbolic link; kpi does not write through links"), file=path)
-    if path.parent.exists() and not path.parent.is_dir():
-        raise fail(_("is not a folder"), file=path.parent, hint=_("move the file away"))
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        if create_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-    except OSError as error:
-        raise _cannot_write(path, error) from None
-    try:
-        if hasattr(os, "fchmod"):  # POSIX, and Windows from Python 3.13 (where it sets read-only)
-            os.fchmod(descriptor, mode)  # mkstemp makes the file private (0600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if _held_open_elsewhere(error):
-            raise fail(
-                _("is open in another program (Excel, an antivirus or a sync client?)"),
-                file=path,
-                hint=_("close the file there and run the command again; the file is unchanged"),
-            ) from None
-        if isinstance(error, OSError):
-            raise _cannot_write(path, error) from None
-        raise
-
-
-# Windows refuses to replace a file another program holds open without sharing it for deletion
-# (Excel, antivirus scanners, sync clients): ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION or
-# ERROR_LOCK_VIOLATION. Such holds are usually brief, so the replace is tried again for a while.
-_HELD_OPEN_WINERRORS = frozenset({5, 32, 33})
-REPLACE_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.5)  # seconds: about 4 in all
-
-
-def _held_open_elsewhere(error: BaseException) -> bool:
-    return (
-        isinstance(error, PermissionError)
-        and getattr(error, "winerror", None) in _HELD_OPEN_WINERRORS
-    )
-
-
-def _replace(temporary: str, path: Path) -> None:
-    """``os.replace(temporary, path)``, retried after each of ``REPLACE_RETRY_DELAYS`` while
-    Windows says another program holds ``path`` open; any other error is raised at once."""
-    for delay in (*REPLACE_RETRY_DELAYS, None):
-        try:
-            os.replace(temporary, path)
-            return
-        except PermissionError as error:
-            if delay is None or not _held_open_elsewhere(error):
-                raise
-            time.sleep(delay)
-
-
-def _cannot_write(path: Path, error: OSError) -> KpiError:
-    return fail(
-        _("cannot be written: {reason}").format(reason=error.strerror or error),
-        file=path,
-        hint=_(
-            "check that the folder is writable and the disk has space; the old file is unchanged"
-        ),
-    )
-
-
-def lock_timeout(environ: Mapping[str, str]) -> float:
-    """Seconds a writer waits for the project lock: ``$KPI_LOCK_TIMEOUT`` when it is a number
-    of 0 or more, else ``DEFAULT_LOCK_TIMEOUT``."""
-    try:
-        seconds = float(environ.get(LOCK_TIMEOUT_ENV, ""))
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
-    return seconds if 0 <= seconds < float("inf") else DEFAULT_LOCK_TIMEOUT
-
-
-@contextlib.contextmanager
-def project_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
-    """Hold the project's exclusive writer lock (``root/.kpi.lock``, the system's own through
-    ``filelock``, so a writer that dies releases it) for the block. Waits at most ``timeout``
-    seconds (default ``lock_timeout(os.environ)``), then raises ``KpiError`` naming the holder."""
-    import warnings
-
-    with warnings.catch_warnings():
-        # filelock warns once where the system has no fcntl and it falls back to a lock file.
-        warnings.simplefilter("ignore")
-        import filelock
-
-    wait = lock_timeout(os.environ) if timeout is None else timeout
-    lock_path = root / LOCK_FILE
-    lock = filelock.FileLock(str(lock_path), timeout=wait)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise _lock_busy(root, wait) from None
-    except OSError as error:
-        raise _cannot_write(lock_path, error) from None
-    holder = root / LOCK_HOLDER_FILE
-    with contextlib.suppress(OSError):
-        holder.write_text(_describe_this_process(), encoding="utf-8")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            holder.unlink()
-        lock.release()
-
-
-def _describe_this_process() -> str:
-    import socket
-
-    command = " ".join(["kpi", *sys.argv[1:]])
-    command = command if len(command) <= 200 else command[:197] + "..."
-    started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    return f"process {os.getpid()} on {socket.gethostname()}, since {started}: {command}\n"
-
-
-def _lock_busy(root: Path, waited: float) -> KpiError:
-    try:
-        holder = (root / LOCK_HOLDER_FILE).read_text("utf-8", errors="replace").strip()
-    except OSError:
-        holder = ""
-    holder = "".join(c if c.isprintable() else "?" for c in holder[:300])
-    if holder:
-        message = _("another kpi is writing to this project ({holder}); waited {seconds} s")
-    else:
-        message = _("another program holds the project's lock; waited {seconds} s")
-    return fail(
-        message.format(holder=holder, seconds=format_number(waited, 1)),
-        file=root / LOCK_FILE,
-        hint=_(
-            "wait for it to finish and run the command again; if that process hangs, stop it "
-            "(set KPI_LOCK_TIMEOUT to wait longer); nothing was written"
-        ),
-    )
 
 
 class Outcome(StrEnum):
@@ -537,10 +485,27 @@ def record_observations(
             changes.append(Change(indicator_id, observation, outcome))
         if problems:
             raise KpiError(problems, hint="; ".join([*hints, _("nothing was written")]))
-        if not dry_run:
-            touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
-            for indicator_id in sorted(touched):
-                path = observations_path(root, indicator_id)
-                text = render_observations(merged[indicator_id])
-                write_atomically(path, in_style_of(path, text), create_folder=True)
+        touched = sorted({c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED})
+        contents = {}
+        for indicator_id in touched if not dry_run else ():
+            path = observations_path(root, indicator_id)
+            contents[path] = in_style_of(path, render_observations(merged[indicator_id]))
+        if len(contents) == 1:
+            [(path, text)] = contents.items()
+            write_atomically(path, text, create_folder=True)
+        elif contents:
+            write_together(root, contents)
         return changes
+
+
+# A TOML string, so that a '#' inside one is not taken for a comment.
+_TOML_STRING = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')
+
+
+def comment_lines(path: Path) -> int:
+    """How many lines of the TOML file at ``path`` hold a comment (0 when it cannot be read):
+    kpi writes its files from their data, so rewriting one drops them."""
+    text = read_text(path, path) if path.exists() else ""
+    if isinstance(text, Problem):
+        return 0
+    return sum("#" in line for line in _TOML_STRING.sub("", text).splitlines())

@@ -8,12 +8,12 @@ from pathlib import Path
 from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _
 from kpi.model import OBSERVATIONS_DIR, TARGETS_FILE
-from kpi.store import write_atomically
+from kpi.text import text_problem
+from kpi.writing import write_atomically
 
 BLANK_TARGETS = """\
 [project]
-name = "{name}"
-
+{name}
 [assessment]
 trend_years = 5
 on_track = 0.95
@@ -39,9 +39,11 @@ at_risk = 0.60
 
 
 GITIGNORE = """\
-# kpi's writer lock (kpi record, kpi import): never part of the data
+# kpi's own files (the writer lock, an import's journal and temporary files): never data
 .kpi.lock
 .kpi.lock.holder
+.kpi-journal.json
+.kpi-tmp-*
 """
 
 
@@ -65,8 +67,12 @@ def create_project(directory: Path, *, blank: bool) -> None:
         raise KpiError(problems, hint=_("choose an empty folder; nothing was written"))
     files = {} if (directory / ".gitignore").exists() else {Path(".gitignore"): GITIGNORE}
     if blank:
-        name = directory.resolve().name or "My city"
-        files[Path(TARGETS_FILE)] = BLANK_TARGETS.format(name=name.replace('"', "'"))
+        import tomli_w
+
+        name = directory.resolve().name
+        if not name or text_problem(name, "name") is not None:
+            name = "My city"
+        files[Path(TARGETS_FILE)] = BLANK_TARGETS.format(name=tomli_w.dumps({"name": name}))
     else:
         files.update(_shipped_files())
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kpi.cli import app
-from kpi.store import LOCK_FILE
+from kpi.lock import LOCK_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = CliRunner()

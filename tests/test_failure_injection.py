@@ -1,6 +1,6 @@
 """Failure injection: a writer that dies or fails mid-write never damages the data.
 
-``kpi.store.write_atomically`` writes a temporary file beside the target, fsyncs it and
+``kpi.writing.write_atomically`` writes a temporary file beside the target, fsyncs it and
 ``os.replace``s it over the target. These tests kill writers at each step (``os._exit``,
 ``SIGKILL`` from inside and from another process, in the middle of ``write``), make each step
 fail with the ``OSError`` a full disk or a read-only folder gives, and check that the old file is
@@ -29,7 +29,8 @@ from typer.testing import CliRunner, Result
 import kpi
 from kpi.cli import app
 from kpi.errors import KpiError
-from kpi.store import read_project, write_atomically
+from kpi.store import read_project
+from kpi.writing import TEMPORARY_PREFIX, write_atomically
 
 TARGETS = """\
 [project]
@@ -88,8 +89,8 @@ def listing(folder: Path) -> set[str]:
 
 
 def temporary_files(folder: Path) -> set[str]:
-    """The temporary files ``write_atomically`` makes: ``.<name>.<random>.tmp``."""
-    return {name for name in listing(folder) if name.startswith(".") and name.endswith(".tmp")}
+    """The temporary files ``write_atomically`` makes: ``.kpi-tmp-<name>.<random>``."""
+    return {name for name in listing(folder) if name.startswith(TEMPORARY_PREFIX)}
 
 
 def assert_old_project_intact(root: Path) -> None:
@@ -158,7 +159,7 @@ CHILD = textwrap.dedent(
         time.sleep(120)
         os._exit(3)  # not killed: the parent failed
 
-    real_fsync, real_fdopen = os.fsync, os.fdopen
+    real_fsync = os.fsync
     if mode == "exit-in-fsync":
         os.fsync = die
     elif mode in ("sigkill-in-replace", "record-sigkill-in-replace"):
@@ -169,19 +170,12 @@ CHILD = textwrap.dedent(
             wait_to_be_killed()
         os.fsync = fsync_then_wait
     elif mode == "killed-mid-write":
-        class HalfWriter:
-            def __init__(self, handle):
-                self.handle = handle
-            def __enter__(self):
-                return self
-            def __exit__(self, *exc):
-                self.handle.close()
-            def write(self, data):
-                self.handle.write(data[: len(data) // 2])
-                self.handle.flush()
-                real_fsync(self.handle.fileno())
-                wait_to_be_killed()
-        os.fdopen = lambda *args, **kwargs: HalfWriter(real_fdopen(*args, **kwargs))
+        real_write = os.write
+        def write_half_then_wait(fd, data):
+            real_write(fd, bytes(data[: len(data) // 2]))
+            real_fsync(fd)
+            wait_to_be_killed()
+        os.write = write_half_then_wait
 
     if mode.startswith("record"):
         from kpi.cli import main
@@ -189,7 +183,7 @@ CHILD = textwrap.dedent(
                     "--", "lvl", "2024", "60"]
         main()
     else:
-        from kpi.store import write_atomically
+        from kpi.writing import write_atomically
         write_atomically(target, text)
     os._exit(4)  # the writer was meant to die
     """
@@ -254,27 +248,14 @@ def test_a_writer_killed_mid_write_leaves_the_old_file_intact(
 # A step of the write fails in-process (os.replace, fsync, write), as on a full or broken disk.
 
 
-class _FailingHandle:
-    """A file handle whose ``write`` fails as on a full disk, after writing a little."""
+def _failing_write(real_write: Any) -> Any:
+    """``os.write`` that fails as on a full disk, after writing a little."""
 
-    def __init__(self, handle: Any) -> None:
-        self._handle = handle
-
-    def __enter__(self) -> _FailingHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._handle.close()
-
-    def write(self, text: str) -> int:
-        self._handle.write(text[:10])
+    def write(descriptor: int, data: bytes) -> int:
+        real_write(descriptor, bytes(data[:10]))
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    def flush(self) -> None:
-        self._handle.flush()
-
-    def fileno(self) -> int:
-        return int(self._handle.fileno())
+    return write
 
 
 def _raise(number: int) -> Callable[..., Any]:
@@ -290,8 +271,7 @@ def _break_step(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     elif step == "fsync":
         monkeypatch.setattr(os, "fsync", _raise(errno.ENOSPC))
     elif step == "write":
-        real_fdopen = os.fdopen
-        monkeypatch.setattr(os, "fdopen", lambda *a, **k: _FailingHandle(real_fdopen(*a, **k)))
+        monkeypatch.setattr(os, "write", _failing_write(os.write))
     elif step == "interrupt":  # Ctrl-C between fsync and replace
 
         def interrupt(*args: object, **kwargs: object) -> None:
@@ -366,7 +346,7 @@ def test_record_with_a_failing_replace_prints_no_traceback_in_a_real_process(
 #   CAP_LINUX_IMMUTABLE and a file system with the attribute; skipped where unavailable);
 # - "simulated": anyone, always run: os.open, os.mkdir and os.replace refuse to create anything in
 #   the folder with the PermissionError the kernel gives (EACCES), so kpi's own code path
-#   (tempfile.mkstemp in write_atomically) meets exactly that error, as root too.
+#   (os.open in write_atomically) meets exactly that error, as root too.
 
 
 @pytest.fixture

@@ -25,18 +25,11 @@ from typer.testing import CliRunner, Result
 import kpi
 from kpi.cli import app
 from kpi.locate import LineIndex
+from kpi.lock import DEFAULT_LOCK_TIMEOUT, LOCK_FILE, LOCK_HOLDER_FILE, lock_timeout
 from kpi.model import WINDOWS_DEVICE_NAMES, is_identifier
-from kpi.store import (
-    DEFAULT_LOCK_TIMEOUT,
-    LOCK_FILE,
-    LOCK_HOLDER_FILE,
-    REPLACE_RETRY_DELAYS,
-    in_style_of,
-    load_project,
-    lock_timeout,
-    read_project,
-)
+from kpi.store import load_project, read_project
 from kpi.template import create_project
+from kpi.writing import REPLACE_RETRY_DELAYS, in_style_of
 
 CHECKOUT = Path(kpi.__file__).resolve().parent.parent
 KPI = [sys.executable, "-c", "from kpi.cli import main; main()"]
@@ -192,7 +185,7 @@ def test_a_record_on_windows_like_python_keeps_the_data_valid(city: Path, tmp_pa
     assert child.stdout == ""
     values = {o.year: o.value for o in load_project(city).observations["high_tech_share"]}
     assert values[2024] == 61.5
-    assert not list((city / "observations").glob(".*.tmp"))
+    assert not list((city / "observations").glob(".kpi-tmp-*"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,7 +438,7 @@ HOLD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from kpi.store import project_lock
+    from kpi.lock import project_lock
     sys.argv = ["kpi", "import", "yearbook.csv"]
     with project_lock(Path({root!r})):
         print("held", flush=True)

@@ -22,6 +22,7 @@ from kpi.model import (
     RateTarget,
     Revision,
 )
+from kpi.numbers import MAX_MAGNITUDE
 from kpi.progress import (
     LevelDetails,
     Status,
@@ -30,6 +31,7 @@ from kpi.progress import (
     status_from_ratio,
 )
 from kpi.store import render_observations
+from kpi.text import text_problem
 
 DEFAULTS = AssessmentSettings()
 UNBOUNDED = LevelIndicator(name="Index", kind="level", unit="pts")
@@ -429,8 +431,12 @@ def test_severity_is_a_total_order_of_the_judged_statuses() -> None:
 
 # -- observation files round-trip ---------------------------------------------------------
 
-TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30)
-FINITE = st.floats(allow_nan=False, allow_infinity=False)
+# Text and values as the files may hold them (kpi.text, kpi.numbers): no control characters, not
+# blank, at most 1e18 in size.
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=30).filter(
+    lambda text: text_problem(text, "source") is None
+)
+FINITE = st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE)
 
 REVISIONS = st.builds(
     Revision,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from kpi.errors import KpiError, Problem
+from kpi.lock import LOCK_FILE
 from kpi.model import LevelIndicator, Observation, ObservationsFile, RateIndicator, Revision
 from kpi.store import (
-    LOCK_FILE,
     Outcome,
     find_root,
     load_project,
@@ -22,8 +22,8 @@ from kpi.store import (
     read_project,
     record_observations,
     render_observations,
-    write_atomically,
 )
+from kpi.writing import write_atomically
 
 TARGETS = """\
 # A small project used by the tests.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import gc
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ import typer
 from kpi.cli import core, exchange, gate, report  # noqa: F401  (each registers its commands)
 from kpi.cli.common import app, begin_run, failure_exit_code, finish_output
 from kpi.cli.streams import configure_streams
+from kpi.errors import Terminated
 
 __all__ = ["app", "main"]
 _GLOBAL_OPTIONS_WITH_VALUE = ("--project", "--lang")  # --debug takes none
@@ -54,6 +56,10 @@ def app_for(argv: Sequence[str]) -> typer.Typer:
     return only
 
 
+def _terminate(number: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
     """Entry point of the ``kpi`` console script: run the command line, flush stdout, exit with
     the command's code (0, 1 from ``check``, 2 for a user error) or, for a bug, Ctrl-C or stdout
@@ -63,6 +69,7 @@ def main() -> None:
     # package for them costs a command-line tool more than it gives (set the variable to override).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     gc.disable()  # a short-lived process: collecting cycles costs time and frees nothing useful
+    signal.signal(signal.SIGTERM, _terminate)  # stop as cleanly as on Ctrl-C
     argv = sys.argv[1:]
     begin_run(argv, os.environ)
     code: int | str | None = 0

@@ -24,16 +24,20 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from kpi.cli.language import choose_language
-from kpi.errors import KpiError
+from kpi.cli.output import say
+from kpi.errors import KpiError, Terminated
 from kpi.i18n import N_, _, set_language
-from kpi.model import MAX_YEAR, MIN_YEAR, Project
+from kpi.lock import recover_interrupted
+from kpi.model import MAX_YEAR, MIN_YEAR, OBSERVATIONS_DIR, Project
 from kpi.progress import ProjectAssessment, assess_project
-from kpi.store import find_root, load_project
+from kpi.store import find_root, load_project, refuse_data_path
+from kpi.writing import JOURNAL
 
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 EXIT_DATA_ERROR = 2  # bad usage, missing or invalid data, or an output that cannot be written
 EXIT_BUG = 70  # an unexpected exception: a bug in kpi (EX_SOFTWARE of BSD's sysexits.h)
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, what a shell reports for a program it stopped)
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): a service manager or CI stopping the job
 EXIT_CLOSED_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE), on every platform
 DEBUG_ENV = "KPI_DEBUG"  # set (to anything but 0) to show a bug's traceback, as --debug does
 _DEBUG_OPTION = "--debug"
@@ -56,12 +60,6 @@ class _Run:
 
 
 _run = _Run()
-
-
-def _say(line: str) -> None:
-    """Print ``line`` on stderr; a stderr that cannot be written is no reason to fail again."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        print(line, file=sys.stderr, flush=True)
 
 
 def debug_requested(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
@@ -121,7 +119,7 @@ def _report_bug(error: BaseException) -> None:
         "error: a bug in kpi stopped the command ({error}); please report it with the "
         "output of the same command run with --debug"
     )
-    _say(message.format(error=_summary(error)))
+    say(message.format(error=_summary(error)))
 
 
 def _stdout_failure(error: OSError) -> int:
@@ -131,7 +129,7 @@ def _stdout_failure(error: OSError) -> int:
     if is_closed_pipe(error):
         return EXIT_CLOSED_PIPE
     reason = error.strerror or _summary(error)
-    _say(_("error: cannot write to standard output (stdout): {reason}").format(reason=reason))
+    say(_("error: cannot write to standard output (stdout): {reason}").format(reason=reason))
     return EXIT_DATA_ERROR
 
 
@@ -140,8 +138,9 @@ def failure_exit_code(error: BaseException) -> int:
     Ctrl-C, ``_stdout_failure``'s for a standard output that cannot be written (also when kpi was
     started with stdout closed: ``sys.stdout`` is ``None``), else ``EXIT_BUG``. Never raises."""
     if isinstance(error, KeyboardInterrupt):
-        _say(_("interrupted"))
-        return EXIT_INTERRUPTED
+        terminated = getattr(error, "signal", None) == Terminated.signal
+        say(_("terminated") if terminated else _("interrupted"))
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     if isinstance(error, AttributeError) and sys.stdout is None:  # started with stdout closed
         error = OSError(errno.EBADF, os.strerror(errno.EBADF))
     if isinstance(error, OSError) and (is_closed_pipe(error) or is_stream_failure(error)):
@@ -183,9 +182,9 @@ def _boundary() -> Iterator[None]:
         yield
     except KpiError as error:
         for problem in error.problems:
-            _say(_("error: {problem}").format(problem=problem))
+            say(_("error: {problem}").format(problem=problem))
         if error.hint:
-            _say(_("hint: {hint}").format(hint=error.hint))
+            say(_("hint: {hint}").format(hint=error.hint))
         raise typer.Exit(EXIT_DATA_ERROR) from None
     except (KeyboardInterrupt, Exception) as error:
         # Click's own exceptions (typer.Exit, typer.Abort, usage errors) keep their exit codes.
@@ -391,12 +390,19 @@ def _global(
     ctx.obj = project  # --project before the command: ``project_root`` reads it
 
 
-def project_root(ctx: typer.Context, project: Path | None) -> Path:
+def project_root(ctx: typer.Context, project: Path | None, *, tidy: bool = False) -> Path:
     """The project's folder: ``project`` (``--project`` after the command) when given, else
     ``--project`` before the command, else ``$KPI_PROJECT``, else the nearest folder upwards
-    from the current one that holds a ``targets.toml``."""
+    from the current one that holds a ``targets.toml``. A change that a killed writer committed
+    there is finished first, and said so; with ``tidy`` the temporary files of one it had not
+    committed are removed too (``kpi.lock.recover_interrupted``)."""
     explicit = project if project is not None else ctx.obj
-    return find_root(explicit, os.environ, Path.cwd())
+    root = find_root(explicit, os.environ, Path.cwd())
+    finished = recover_interrupted(root, tidy=tidy)
+    if finished:
+        message = _("finished an interrupted import: {count} files put in place from {journal}")
+        say(message.format(count=finished, journal=JOURNAL))
+    return root
 
 
 def load(ctx: typer.Context, project: Path | None) -> Project:
@@ -408,6 +414,14 @@ def assess(project: Project, as_of: int | None) -> ProjectAssessment:
     return assess_project(project, as_of if as_of is not None else dt.date.today().year)
 
 
+def output_path(ctx: typer.Context, project: Path | None, output: Path | None) -> Path | None:
+    """``output`` (``--output``); a ``KpiError`` when it would replace the project's data
+    (``kpi.store.refuse_data_path``)."""
+    if output is not None:
+        refuse_data_path(project_root(ctx, project), output)
+    return output
+
+
 def judge(
     ctx: typer.Context, project: Path | None, as_of: int | None, indicator: str | None = None
 ) -> ProjectAssessment:
@@ -417,3 +431,18 @@ def judge(
     if indicator is not None:
         loaded.indicator(indicator)  # raises KpiError for an unknown one
     return assess(loaded, as_of)
+
+
+_COMMENTS_NOT_KEPT = {
+    False: N_("warning: {file}: {count} comment line(s) were not kept; put remarks in note"),
+    True: N_("warning: {file}: {count} comment line(s) would not be kept; put remarks in note"),
+}
+
+
+def warn_of_comments(comments: Mapping[str, int], *, dry_run: bool = False) -> None:
+    """Warn, for each indicator whose observation file had ``comments`` comment lines and was
+    (``dry_run``: would be) rewritten, that they are not kept."""
+    for indicator, count in comments.items():
+        if count:
+            message = _(_COMMENTS_NOT_KEPT[dry_run])
+            say(message.format(file=f"{OBSERVATIONS_DIR}/{indicator}.toml", count=count))

@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, ProjectDir, command, format_option, judge, project_root
-from kpi.cli.output import emit
+from kpi.cli.common import (
+    AsOf,
+    Lang,
+    ProjectDir,
+    command,
+    format_option,
+    judge,
+    project_root,
+    warn_of_comments,
+)
+from kpi.cli.output import emit, say
 from kpi.errors import KpiError, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number, language
-from kpi.model import MAX_YEAR, MIN_YEAR, Observation
-from kpi.store import Outcome, observations_path, read_project, record_observations
+from kpi.model import Observation
+from kpi.numbers import parse_value, parse_year
+from kpi.store import (
+    Outcome,
+    comment_lines,
+    observations_path,
+    read_project,
+    record_observations,
+)
 
 # The choices of --format (the default first, as in kpi.render.registry) and of --status.
 StatusFormat = StrEnum("StatusFormat", ["table", "json", "csv", "markdown"])
 ShowFormat = StrEnum("ShowFormat", ["table", "json"])
+T = TypeVar("T")
 ObservationStatusOption = StrEnum(
     "ObservationStatusOption", {"A": "A", "E": "E", "P": "P", "F": "F"}
 )
@@ -74,16 +90,13 @@ def show(
     emit(render("show", output_format.value, report, indicator, lang=language()))
 
 
-def _parse_value(text: str, where: Path) -> float:
+def _parsed(parse: Callable[[str], T], text: str, where: Path, key: str) -> T:
+    """``parse(text)`` (``kpi.numbers``: the same rule as the importer and the files), its
+    ``ValueError`` a ``KpiError`` naming ``where`` and ``key``."""
     try:
-        value = float(text)
-    except ValueError:
-        message = _("{text} is not a number (use '.' for decimals)").format(text=repr(text))
-        raise fail(message, file=where, key="value") from None
-    if not math.isfinite(value):
-        message = _("{text} is not a finite number").format(text=repr(text))
-        raise fail(message, file=where, key="value")
-    return value
+        return parse(text)
+    except ValueError as error:
+        raise fail(str(error), file=where, key=key) from None
 
 
 _OUTCOMES = {
@@ -97,7 +110,7 @@ _OUTCOMES = {
 def record(
     ctx: typer.Context,
     indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. manufacturing_share_grdp.")],
-    year: Annotated[int, typer.Argument(min=MIN_YEAR, max=MAX_YEAR, help="Year observed.")],
+    year: Annotated[str, typer.Argument(metavar="YEAR", help="Year observed.")],
     value: Annotated[
         str,
         typer.Argument(
@@ -141,20 +154,27 @@ def record(
     where = Path("observations") / f"{indicator}.toml"
     try:
         observation = Observation(
-            year=year, value=_parse_value(value, where), status=obs_status.value,
+            year=_parsed(parse_year, year, where, "year"),
+            value=_parsed(parse_value, value, where, "value"), status=obs_status.value,
             series_break=series_break, source=source, url=url, note=note,
         )  # fmt: skip
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])
         raise fail(describe(first), file=where, key=key) from None
+    comments = comment_lines(root / where)
     [change] = record_observations(
         root, [(indicator, observation)], replace=replace, today=dt.date.today()
     )
     message = _(_OUTCOMES[change.outcome]).format(
-        indicator=indicator, year=year, value=format_number(observation.value, 6), file=where
+        indicator=indicator,
+        year=observation.year,
+        value=format_number(observation.value, 6),
+        file=where,
     )
-    print(message, file=sys.stderr)
+    say(message)
+    if change.outcome is not Outcome.UNCHANGED:
+        warn_of_comments({indicator: comments})
 
 
 @command()
@@ -164,7 +184,7 @@ def validate(ctx: typer.Context, project: ProjectDir = None, lang: Lang = None) 
 
     Example: kpi validate
     """
-    read, problems = read_project(project_root(ctx, project))
+    read, problems = read_project(project_root(ctx, project, tidy=True))
     if problems or read is None:
         raise KpiError(problems, hint=_("{count} problem(s) found").format(count=len(problems)))
     count = sum(len(o) for o in read.observations.values())
@@ -189,4 +209,4 @@ def init(
     from kpi.template import create_project
 
     create_project(directory, blank=blank)
-    print(_("created {file}").format(file=directory / "targets.toml"), file=sys.stderr)
+    say(_("created {file}").format(file=directory / "targets.toml"))

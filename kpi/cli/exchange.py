@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kpi.cli.common import Lang, ProjectDir, command, format_option, load, output_option
-from kpi.cli.output import emit
+from kpi.cli.common import (
+    Lang,
+    ProjectDir,
+    command,
+    format_option,
+    load,
+    output_option,
+    output_path,
+    warn_of_comments,
+)
+from kpi.cli.output import emit, say
 from kpi.i18n import N_, _, language
-from kpi.store import Outcome, record_observations
+from kpi.store import Outcome, comment_lines, observations_path, record_observations
+from kpi.writing import Committed
 
 if TYPE_CHECKING:
     from kpi.exchange import ImportRow
@@ -72,12 +81,22 @@ def import_(
     from kpi.exchange import plan_import
 
     loaded = load(ctx, project)
-    rows = plan_import(file, loaded, replace=replace)
-    entries = [(row.indicator, row.observation) for row in rows]
-    changes = record_observations(
-        loaded.root, entries, replace=replace, today=dt.date.today(), dry_run=dry_run
-    )
+    try:
+        rows = plan_import(file, loaded, replace=replace)
+        entries = [(row.indicator, row.observation) for row in rows]
+        comments = {i: comment_lines(observations_path(loaded.root, i)) for i, _o in entries}
+        changes = record_observations(
+            loaded.root, entries, replace=replace, today=dt.date.today(), dry_run=dry_run
+        )
+    except Committed:
+        say(_("the import was written in full before kpi stopped"))
+        raise
+    except KeyboardInterrupt:
+        say(_("nothing was imported"))
+        raise
     _report_import(file, loaded, rows, changes, dry_run=dry_run)
+    touched = {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED}
+    warn_of_comments({i: n for i, n in comments.items() if i in touched}, dry_run=dry_run)
 
 
 def _report_import(
@@ -103,7 +122,7 @@ def _report_import(
             "dry run of {file}: {added} added, {replaced} replaced, {unchanged} unchanged; "
             "nothing was written"
         )
-        print(message.format(**tally), file=sys.stderr)
+        say(message.format(**tally))
         return
     touched = sorted(
         {c.indicator for c in changes if c.outcome is not Outcome.UNCHANGED},
@@ -116,7 +135,7 @@ def _report_import(
             "imported {file}: {added} added, {replaced} replaced, {unchanged} unchanged; "
             "wrote {written}"
         )
-    print(message.format(written=written, **tally), file=sys.stderr)
+    say(message.format(written=written, **tally))
 
 
 @command()
@@ -142,10 +161,11 @@ def export(
     """
     from kpi.render.registry import render
 
+    output = output_path(ctx, project, output)
     table = load(ctx, project).long_table()
     emit(render("export", output_format.value, table, lang=language()), output)
     if output is not None:
         message = _("wrote {file} ({count} observations, {format})").format(
             file=output, count=len(table.rows), format=output_format.value
         )
-        print(message, file=sys.stderr)
+        say(message)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, format_option, project_root
-from kpi.cli.output import emit
+from kpi.cli.output import emit, say
 from kpi.errors import KpiError, Problem
 from kpi.i18n import _, language
 from kpi.progress import Status
@@ -86,7 +86,7 @@ def check(
 
         _append_step_summary(step_summary(result))
     if output_format in (CheckFormat.github, CheckFormat.junit):
-        print(gate_text.summary_line(result), file=sys.stderr)
+        say(gate_text.summary_line(result))
     if not result.passed:
         raise typer.Exit(EXIT_GATE_FAILED)
 
@@ -127,4 +127,4 @@ def _append_step_summary(markdown: str) -> None:
     except OSError as error:
         reason = error.strerror or str(error)
         message = _("warning: cannot write {variable} ({path}): {reason}")
-        print(message.format(variable=STEP_SUMMARY_ENV, path=path, reason=reason), file=sys.stderr)
+        say(message.format(variable=STEP_SUMMARY_ENV, path=path, reason=reason))

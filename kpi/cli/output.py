@@ -1,12 +1,15 @@
-"""The one place a command's rendered output goes: stdout, or atomically into ``--output``."""
+"""Where a command's output goes: its rendered result to stdout or atomically into ``--output``,
+its messages to stderr (``say``), every text from data in them inert."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpi.store import write_atomically
+from kpi.text import inert
+from kpi.writing import write_atomically
 
 if TYPE_CHECKING:
     from kpi.render.registry import Rendered
@@ -25,3 +28,11 @@ def emit(rendered: Rendered, output: Path | None = None) -> None:
         sys.stdout.buffer.flush()
     else:
         sys.stdout.write(rendered)
+
+
+def say(line: str) -> None:
+    """Print the message ``line`` on stderr with any control character in it escaped
+    (``kpi.text.inert``: data quoted in a message cannot act); a stderr that cannot be written
+    is no reason to fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(inert(line), file=sys.stderr, flush=True)

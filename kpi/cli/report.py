@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kpi.cli.common import AsOf, Lang, ProjectDir, command, format_option, judge, output_option
-from kpi.cli.output import emit
+from kpi.cli.common import (
+    AsOf,
+    Lang,
+    ProjectDir,
+    command,
+    format_option,
+    judge,
+    output_option,
+    output_path,
+)
+from kpi.cli.output import emit, say
 from kpi.i18n import _, language
 
 ReportFormat = StrEnum("ReportFormat", ["markdown", "html"])  # each value its name
@@ -45,6 +53,7 @@ def report(
     from kpi.render.chart import target_charts
     from kpi.render.registry import render
 
+    output = output_path(ctx, project, output)
     judged = judge(ctx, project, as_of)
     charts: dict[str, str] | None = None  # Markdown on stdout: no chart files
     if output_format is ReportFormat.html:
@@ -57,7 +66,7 @@ def report(
             charts[target_id] = f"{folder.name}/{target_id}.svg"
     emit(render("report", output_format.value, judged, charts, lang=language()), output)
     if output is not None:
-        print(_("wrote {path}").format(path=output), file=sys.stderr)
+        say(_("wrote {path}").format(path=output))
 
 
 @command()
@@ -81,5 +90,6 @@ def chart(
     from kpi.render.chart import chart_format, indicator_chart
 
     kind = chart_format(output)  # refuses an unknown extension before loading or drawing
+    output_path(ctx, project, output)
     emit(indicator_chart(judge(ctx, project, as_of, indicator), indicator, kind), output)
-    print(_("wrote {path}").format(path=output), file=sys.stderr)
+    say(_("wrote {path}").format(path=output))

@@ -38,6 +38,7 @@ PLANNED_COLOUR = "#8c8c8c"
 TARGET_PALETTES = (("#1a9850", "#d95f02"), ("#7b3294", "#e7298a"), ("#01665e", "#b35806"))
 
 _STYLE: dict[Any, Any] = {  # keys: matplotlib rcParams
+    "text.parse_math": False,  # a "$" in a name or unit is a dollar, never mathtext
     "font.family": "DejaVu Sans",
     "font.size": 9.5,
     "axes.titlesize": 10,

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kpi.model import OBSERVATION_COLUMNS, ObservationTable
+from kpi.text import FORMULA_GUARD, FORMULA_STARTS
 
 SDMX_COLUMNS = (
     "DATAFLOW", "INDICATOR", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "BREAK",
@@ -30,13 +31,16 @@ def records(table: ObservationTable) -> Iterator[dict[str, Any]]:
 
 
 def _cell(value: Any) -> str:
+    """A CSV cell: text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first)
+    behind an apostrophe, which ``kpi import`` removes (``kpi.text.FORMULA_GUARD``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    text = str(value)
+    return FORMULA_GUARD + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:

@@ -13,6 +13,7 @@ from kpi.i18n import N_, _
 from kpi.render import human
 from kpi.render.gate_text import summary_line, verdict_message
 from kpi.render.markdown import escape, table
+from kpi.text import inert
 
 _COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
 _ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅"}
@@ -23,8 +24,11 @@ _COLUMNS = (
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message: ``%`` → ``%25``, CR → ``%0D``, LF → ``%0A``."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message: other control characters inert (``kpi.text.inert``), then
+    ``%`` → ``%25``, CR → ``%0D``, LF → ``%0A``."""
+    return (
+        inert(text, keep_lines=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    )
 
 
 def escape_property(text: str) -> str:
