@@ -4,6 +4,7 @@ the line each target's CI annotation points at, from the origins the assessment 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -151,7 +152,8 @@ def display_path(path: Path, root: Path, relative_to: Path | None) -> str:
     """``path`` (inside the project ``root``) as a POSIX path relative to ``relative_to`` when it
     lies inside that folder, else relative to ``root``."""
     if relative_to is not None:
-        resolved, base = path.resolve(), relative_to.resolve()
+        # realpath, not resolve: a symbolic-link loop is a reported problem, not a crash
+        resolved, base = Path(os.path.realpath(path)), Path(os.path.realpath(relative_to))
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix()
     return path.relative_to(root).as_posix()

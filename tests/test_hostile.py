@@ -349,7 +349,13 @@ def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "observations" / "share.toml").unlink()
     (root / "observations" / "share.toml").symlink_to("share.toml")
-    for command in (["validate"], ["check"], ["record", "share", "2025", "1", "--source", "s"]):
+    commands = (
+        ["validate"],
+        ["check"],
+        ["check", "--format", "github"],
+        ["record", "share", "2025", "1", "--source", "s"],
+    )
+    for command in commands:
         result = run(root, *command)
         assert result.returncode == 2, command
         assert b"observations/share.toml" in result.stderr
