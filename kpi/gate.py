@@ -5,11 +5,12 @@ the line each target's CI annotation points at, from the origins the assessment 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from kpi.errors import Problem
 from kpi.kinds import Figures
 from kpi.model import TARGETS_FILE, AssessmentSettings, Origin
 from kpi.progress import ProjectAssessment, Status, TargetAssessment, finite
@@ -157,6 +158,20 @@ def display_path(path: Path, root: Path, relative_to: Path | None) -> str:
         if resolved.is_relative_to(base):
             return resolved.relative_to(base).as_posix()
     return path.relative_to(root).as_posix()
+
+
+def problem_file(root: Path | None, relative_to: Path | None) -> Callable[[Problem], str | None]:
+    """For a problem of the project at ``root``: its file as CI annotations name it
+    (``display_path``; as given when it lies outside the project or ``root`` is unknown)."""
+
+    def file_of(problem: Problem) -> str | None:
+        if problem.file is None:
+            return None
+        if root is None or problem.file.is_absolute():
+            return problem.file.as_posix()
+        return display_path(root / problem.file, root, relative_to)
+
+    return file_of
 
 
 def locate_targets(

@@ -6,7 +6,9 @@ Each check yields ``(key path, message)``; ``kpi.store`` turns them into located
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
+from kpi.errors import Problem
 from kpi.i18n import _, format_number
 from kpi.kinds import kind_of
 from kpi.locate import KeyPath
@@ -80,3 +82,19 @@ def observation_problems(
         message
         for _key, message in check_observations([(0, observation)], indicator.bounds, is_rate)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """What ``kpi validate`` found: every problem (none: the project is valid) and, when the
+    project could be read, how many indicators, targets and observations it holds."""
+
+    problems: tuple[Problem, ...]
+    indicators: int = 0
+    targets: int = 0
+    observations: int = 0
+
+    @property
+    def valid(self) -> bool:
+        """True when there is no problem."""
+        return not self.problems

@@ -11,16 +11,17 @@ from typing import Any
 
 import pytest
 
-from kpi.cli.core import ShowFormat, StatusFormat
+from kpi.cli.core import ShowFormat, StatusFormat, ValidateFormat
 from kpi.cli.exchange import ExportFormat
 from kpi.cli.gate import CheckFormat
 from kpi.cli.report import ReportFormat
-from kpi.gate import evaluate, locate_targets
+from kpi.gate import evaluate, locate_targets, problem_file
 from kpi.i18n import speaking
 from kpi.model import Project
 from kpi.progress import Status, assess_project
 from kpi.render.registry import FORMATS, Rendered, choices, render
 from kpi.store import load_project
+from kpi.validate import Validation
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = 2026
@@ -49,6 +50,9 @@ def subject(project: Project, command: str) -> tuple[Any, ...]:
         return (project.long_table(),)
     if command == "report":
         return (report, {})
+    if command == "validate":
+        counts = {"indicators": 5, "targets": len(report.targets), "observations": 24}
+        return (Validation((), **counts), problem_file(project.root, ROOT))
     return (report,)
 
 
@@ -72,7 +76,7 @@ def without_note_messages(document: Any) -> Any:
 @pytest.mark.parametrize(
     ("command", "options"),
     [("status", StatusFormat), ("show", ShowFormat), ("check", CheckFormat),
-     ("export", ExportFormat), ("report", ReportFormat)],
+     ("export", ExportFormat), ("report", ReportFormat), ("validate", ValidateFormat)],
 )  # fmt: skip
 def test_every_format_option_of_a_command_is_in_the_registry(
     command: str, options: type[StrEnum]
@@ -88,7 +92,7 @@ def test_every_format_renders_the_shipped_data_in_both_languages(
         output = rendered(project, command, name, lang)
         text = output.decode("utf-8") if isinstance(output, bytes) else output
         assert text.strip()
-        assert "high_tech" in text or command in ("export", "check")
+        assert "high_tech" in text or command in ("export", "check", "validate")
 
 
 MACHINE = [(c, n) for c, n in ENTRIES if not FORMATS[c][n].for_people]
@@ -128,7 +132,7 @@ def test_a_format_for_people_follows_the_language(
     english, vietnamese = (rendered(project, command, name, lang) for lang in ("en", "vi"))
     assert isinstance(vietnamese, str)
     assert english != vietnamese
-    assert "năm" in vietnamese
+    assert "năm" in vietnamese or command == "validate"
 
 
 def test_rendering_leaves_the_language_in_use_unchanged(project: Project) -> None:

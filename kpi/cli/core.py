@@ -37,6 +37,7 @@ from kpi.store import (
 # The choices of --format (the default first, as in kpi.render.registry) and of --status.
 StatusFormat = StrEnum("StatusFormat", ["table", "json", "csv", "markdown"])
 ShowFormat = StrEnum("ShowFormat", ["table", "json"])
+ValidateFormat = StrEnum("ValidateFormat", ["text", "json", "github", "junit"])
 T = TypeVar("T")
 ObservationStatusOption = StrEnum(
     "ObservationStatusOption", {"A": "A", "E": "E", "P": "P", "F": "F"}
@@ -178,19 +179,42 @@ def record(
 
 
 @command()
-def validate(ctx: typer.Context, project: ProjectDir = None, lang: Lang = None) -> None:
+def validate(
+    ctx: typer.Context,
+    output_format: Annotated[
+        ValidateFormat,
+        format_option(
+            "text for people; json for scripts; github (an ::error on each problem's file and "
+            "line) or junit for CI. Example: --format github"
+        ),
+    ] = ValidateFormat.text,
+    project: ProjectDir = None,
+    lang: Lang = None,
+) -> None:
     """Check every file of the project and report every problem at once, each with its file,
-    line and key. Exit 0 when all is valid, 2 otherwise.
+    line and key (on stderr, and in the chosen format on stdout). Exit 0 when all is valid, 2
+    otherwise.
 
-    Example: kpi validate
+    Example: kpi validate --format github
     """
-    read, problems = read_project(project_root(ctx, project, tidy=True))
-    if problems or read is None:
+    from kpi.gate import problem_file
+    from kpi.render.registry import render
+    from kpi.validate import Validation
+
+    root = project_root(ctx, project, tidy=True)
+    read, problems = read_project(root)
+    validation = Validation(tuple(problems))
+    if read is not None and not problems:
+        validation = Validation(
+            (),
+            indicators=len(read.indicators),
+            targets=sum(len(i.targets) for i in read.indicators.values()),
+            observations=sum(len(o) for o in read.observations.values()),
+        )
+    files = problem_file(root, Path.cwd())
+    emit(render("validate", output_format.value, validation, files, lang=language()))
+    if not validation.valid:
         raise KpiError(problems, hint=_("{count} problem(s) found").format(count=len(problems)))
-    count = sum(len(o) for o in read.observations.values())
-    targets = sum(len(i.targets) for i in read.indicators.values())
-    message = _("valid: {indicators} indicators, {targets} targets, {observations} observations")
-    print(message.format(indicators=len(read.indicators), targets=targets, observations=count))
 
 
 @command()

@@ -96,15 +96,9 @@ def _report_problems(
 ) -> None:
     """In the github and junit formats, also put the problems that stopped the check on stdout,
     so that CI shows them where it shows the gate's results."""
-    from kpi.gate import display_path
+    from kpi.gate import problem_file
 
-    def file_of(problem: Problem) -> str | None:
-        if problem.file is None:
-            return None
-        if root is None or problem.file.is_absolute():
-            return problem.file.as_posix()
-        return display_path(root / problem.file, root, Path.cwd())
-
+    file_of = problem_file(root, Path.cwd())
     if output_format is CheckFormat.github:
         from kpi.render.gate_github import problem_annotations
 

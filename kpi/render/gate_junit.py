@@ -32,10 +32,13 @@ def _case(classname: str, name: str, file: str | None, line: int | None) -> ET.E
 
 
 def _document(
-    cases: Sequence[ET.Element], properties: dict[str, str], counts: tuple[int, int, int]
+    cases: Sequence[ET.Element],
+    properties: dict[str, str],
+    counts: tuple[int, int, int],
+    suite_name: str = SUITE_NAME,
 ) -> bytes:
     failures, errors, skipped = counts
-    attributes = {"name": SUITE_NAME, "tests": str(len(cases)), "failures": str(failures)}
+    attributes = {"name": suite_name, "tests": str(len(cases)), "failures": str(failures)}
     attributes |= {"errors": str(errors), "skipped": str(skipped), "time": "0"}
     root = ET.Element("testsuites", attributes)
     suite = ET.SubElement(root, "testsuite", attributes)
@@ -76,9 +79,15 @@ def render(result: GateResult) -> bytes:
     return _document(cases, properties, counts)
 
 
-def render_problems(problems: Sequence[Problem], file_of: Callable[[Problem], str | None]) -> bytes:
-    """A JUnit document with one ``<error>`` test case per problem that stopped the check."""
-    cases = []
+def render_problems(
+    problems: Sequence[Problem],
+    file_of: Callable[[Problem], str | None],
+    passed: str = "",
+    suite_name: str = SUITE_NAME,
+) -> bytes:
+    """A JUnit document (suite ``suite_name``) with one ``<error>`` test case per problem, or
+    without any, one passing case named ``passed``."""
+    cases = [] if problems else [_case("kpi.data", clean(passed) or "valid", None, None)]
     for number, problem in enumerate(problems, start=1):
         name = clean(f"problem {number}: {problem.where()}")
         case = _case("kpi.data", name, file_of(problem), problem.line)
@@ -86,4 +95,4 @@ def render_problems(problems: Sequence[Problem], file_of: Callable[[Problem], st
         error = ET.SubElement(case, "error", {"message": text, "type": "invalid_data"})
         error.text = text
         cases.append(case)
-    return _document(cases, {}, (0, len(cases), 0))
+    return _document(cases, {}, (0, len(problems), 0), suite_name)

@@ -53,6 +53,12 @@ FORMATS: dict[str, dict[str, Format]] = {
         "github": Format("gate_github", "render"),
         "junit": Format("gate_junit", "render"),
     },
+    "validate": {
+        "text": Format("validation", "render_text", for_people=True),
+        "json": Format("validation", "document"),
+        "github": Format("validation", "render_github"),
+        "junit": Format("validation", "render_junit"),
+    },
     "report": {
         "markdown": Format("report_markdown", "report_markdown", for_people=True),
         "html": Format("report_html", "report_html", for_people=True),
