@@ -33,6 +33,7 @@ from kpi.model import (
     OBSERVATIONS_DIR,
     TARGETS_FILE,
     WINDOWS_DEVICE_NAMES,
+    Indicator,
     LevelIndicator,
     Observation,
     ObservationsFile,
@@ -215,8 +216,7 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     """The project at ``root``, every file read and validated (``None`` when ``targets.toml`` is
     unusable), and every problem found, naming its file (relative to ``root``), line and key.
     Never raises for bad data; the project carries where each target and observation is written."""
-    definition, problems, target_lines = _read_definition(root)
-    indicators = definition.indicators if definition is not None else {}
+    definition, problems, target_lines, indicators = _read_definition(root)
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
     origins: dict[str, dict[int, Origin]] = {key: {} for key in indicators}
     paths, folder_problems = _observation_files(root)
@@ -266,17 +266,35 @@ def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
     return sorted(folder / e.name for e in entries if e.name not in outside), problems
 
 
-def _read_definition(root: Path) -> tuple[TargetsFile | None, list[Problem], dict[str, int]]:
-    """``targets.toml`` validated, its problems, and the line of each target's ``id``."""
+def _read_definition(
+    root: Path,
+) -> tuple[TargetsFile | None, list[Problem], dict[str, int], Mapping[str, Indicator]]:
+    """``targets.toml`` validated, its problems, the line of each target's ``id``, and its
+    indicators; when it is invalid, the indicators that are valid on their own, so that their
+    observation files are still checked in full (one run reports every problem)."""
     document = _read_toml(root / TARGETS_FILE, Path(TARGETS_FILE))
     if isinstance(document, Problem):
-        return None, [document], {}
+        return None, [document], {}, {}
     try:
         definition = TargetsFile.model_validate(document.data)
     except ValidationError as error:
-        return None, _validation_problems(document, error), {}
+        return None, _validation_problems(document, error), {}, _valid_indicators(document.data)
     problems = [document.problem(path, message) for path, message in check_definitions(definition)]
-    return definition, problems, _key_lines(_ID_LINE, document.text)
+    lines = _key_lines(_ID_LINE, document.text)
+    return definition, problems, lines, definition.indicators
+
+
+def _valid_indicators(data: Any) -> dict[str, Indicator]:
+    """The indicators of an invalid ``targets.toml`` that are valid on their own."""
+    tables = data.get("indicators") if isinstance(data, dict) else None
+    valid = {}
+    for key, table in tables.items() if isinstance(tables, dict) else ():
+        with contextlib.suppress(ValidationError):
+            alone = TargetsFile.model_validate(
+                {"project": {"name": "-"}, "indicators": {key: table}}
+            )
+            valid.update(alone.indicators)
+    return valid
 
 
 def _read_observation_file(

@@ -102,3 +102,15 @@ def test_a_valid_project_passes_in_every_format(tmp_path: Path, output_format: s
     if output_format == "junit":
         [suite] = list(junitparser.JUnitXml.fromstring(result.stdout.encode()))
         assert (suite.tests, suite.errors, suite.failures) == (1, 0, 0)
+
+
+def test_a_mistake_in_targets_toml_does_not_hide_one_in_an_observation_file(broken: Path) -> None:
+    targets = broken / "targets.toml"
+    text = targets.read_text("utf-8").replace('comparator = ">="', 'comparator = "=>"', 1)
+    targets.write_text(text, encoding="utf-8")
+    result = validate(broken, "--format", "json")
+    assert result.exit_code == 2
+    keys = {(p["file"].split("/")[-1], p["key"]) for p in json.loads(result.stdout)["problems"]}
+    assert ("targets.toml", "indicators.manufacturing_share_grdp.targets[0].comparator") in keys
+    # The share above its bounds is still found, with the valid high_tech_share definition.
+    assert ("high_tech_share.toml", "observations[0].value") in keys
