@@ -96,7 +96,8 @@ def ratio_threshold(fail_on: Status, settings: AssessmentSettings) -> float | No
 
 def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
     """``error`` at or worse than ``fail_on`` (or missing data with ``fail_on_missing``),
-    ``warning`` one step better than ``fail_on``, ``notice`` for missing data, else ``ok``."""
+    ``warning`` one step better than ``fail_on`` unless that is on track (a target on track or
+    achieved is always ``ok``), ``notice`` for missing data, else ``ok``."""
     severity, limit = status.severity, fail_on.severity
     if limit is None:
         raise ValueError(f"cannot fail on {fail_on.value}")
@@ -104,7 +105,8 @@ def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
         return Level.ERROR if fail_on_missing else Level.NOTICE
     if severity >= limit:
         return Level.ERROR
-    return Level.WARNING if severity == limit - 1 else Level.OK
+    on_course = status in (Status.ACHIEVED, Status.ON_TRACK)
+    return Level.WARNING if severity == limit - 1 and not on_course else Level.OK
 
 
 def _pace_unit(unit: str, pace_is_slope: bool) -> str:

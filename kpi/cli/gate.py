@@ -12,8 +12,9 @@ import typer
 
 from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, format_option, project_root
 from kpi.cli.output import emit, say
-from kpi.errors import KpiError, Problem
+from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _, language
+from kpi.model import TARGETS_FILE
 from kpi.progress import Status
 from kpi.store import load_project
 
@@ -68,6 +69,12 @@ def check(
         root = project_root(ctx, project)
         loaded = load_project(root)
         report = assess(loaded, as_of)
+        if not report.targets:
+            raise fail(
+                _("defines no target, so kpi check has nothing to judge"),
+                file=Path(TARGETS_FILE),
+                hint=_("add targets to an indicator ([[indicators.<id>.targets]] in targets.toml)"),
+            )
         # Only the machine formats point at file lines; the text format need not look them up.
         located = output_format is not CheckFormat.text
         result = evaluate(
