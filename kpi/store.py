@@ -330,8 +330,18 @@ _NUMBER_LINE = re.compile(r"[ \t]*(year|value)[ \t]*=[ \t]*([+-]?(?:0[xob])?[0-9
 _TABLE_LINE = re.compile(r"[ \t]*\[\[[ \t]*observations[ \t]*(\.[ \t]*revisions[ \t]*)?\]\]")
 
 
+# The only number-like literals the models would take that are not plain: digit separators and
+# hexadecimal, octal or binary integers (inf, nan and 2020.0 as a year the models refuse).
+# Searched first over the whole text, so that a file without them costs one regex scan.
+_SUSPECT_NUMBER = re.compile(
+    r"^[ \t]*(?:year|value)[ \t]*=[ \t]*[+-]?(?:0[xob]|[0-9][\w.+-]*_)", re.MULTILINE
+)
+
+
 def _number_problems(document: _Document) -> list[Problem]:
     """Each ``year`` or ``value`` of an observation (or revision) not written as a plain number."""
+    if _SUSPECT_NUMBER.search(document.text) is None:
+        return []
     problems: list[Problem] = []
     where = ""
     observation = revision = -1
