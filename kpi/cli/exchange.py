@@ -84,7 +84,8 @@ def import_(
     try:
         rows = plan_import(file, loaded, replace=replace)
         entries = [(row.indicator, row.observation) for row in rows]
-        comments = {i: comment_lines(observations_path(loaded.root, i)) for i, _o in entries}
+        indicators = {indicator for indicator, _observation in entries}
+        comments = {i: comment_lines(observations_path(loaded.root, i)) for i in indicators}
         changes = record_observations(
             loaded.root, entries, replace=replace, today=dt.date.today(), dry_run=dry_run
         )
