@@ -386,8 +386,9 @@ def load_project(root: Path) -> Project:
 def refuse_data_path(root: Path, path: Path) -> None:
     """Raise ``KpiError`` when writing an output to ``path`` would replace the data of the project
     at ``root``: its ``targets.toml``, anything under ``observations/``, or kpi's own files."""
-    target = Path(os.path.realpath(path))
-    folder = Path(os.path.realpath(root))
+    # normcase: Windows' file names ignore case (TARGETS.TOML is targets.toml there)
+    target = Path(os.path.normcase(os.path.realpath(path)))
+    folder = Path(os.path.normcase(os.path.realpath(root)))
     own = target.name in (TARGETS_FILE, LOCK_FILE, LOCK_HOLDER_FILE, JOURNAL)
     if (own and target.parent == folder) or target.is_relative_to(folder / OBSERVATIONS_DIR):
         raise fail(

@@ -89,7 +89,10 @@ def write_together(root: Path, contents: Mapping[Path, str]) -> None:
             write_synced(temporary, text.encode("utf-8"), _mode_of(path))
         for folder in {path.parent for path in contents}:
             sync_folder(folder)
-        moves = [[str(t.relative_to(root)), str(p.relative_to(root))] for t, p in pending.items()]
+        moves = [
+            [t.relative_to(root).as_posix(), p.relative_to(root).as_posix()]
+            for t, p in pending.items()
+        ]
         staged = temporary_beside(journal)
         pending[staged] = journal
         write_synced(staged, json.dumps({"replace": moves}).encode("utf-8"), 0o644)
