@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 
 from kpi.i18n import N_, _, format_number, speaking
 
+# The message of a ``series_break`` note whose ``latest`` parameter is true (one code, two texts).
+_LATEST_BREAK = "series_break/latest"
+
 TEMPLATES: Mapping[str, str] = {
     "no_data": N_("no observation up to {as_of}"),
     "no_data_in_period": N_("no observation in the period {start}-{end} up to {as_of}"),
     "not_started": N_("the period starts in {start}, after {as_of}"),
     "no_trend_base": N_("no comparable observation in {first}-{last} to measure a trend from"),
     "series_break": N_("series break in {year}: the trend is measured only from {year} on"),
-    "series_break_latest": N_(
+    _LATEST_BREAK: N_(
         "the latest value ({year}) starts a new series (series break): no earlier year is "
         "comparable with it"
     ),
@@ -57,7 +60,8 @@ class Note:
             key: format_number(value, 4) if isinstance(value, float) else str(value)
             for key, value in self.params.items()
         }
-        return _(TEMPLATES[self.code]).format(**shown)
+        template = _LATEST_BREAK if self.params.get("latest") is True else self.code
+        return _(TEMPLATES[template]).format(**shown)
 
     def message_in(self, code: str) -> str:
         """The note in language ``code`` (one of ``kpi.i18n.LANGUAGES``)."""

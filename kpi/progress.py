@@ -211,6 +211,12 @@ def usable_observations(observations: Sequence[Observation], as_of: int) -> list
     return [o for o in observations if o.year <= as_of and o.status != "F"]
 
 
+def break_years(observations: Sequence[Observation], as_of: int) -> frozenset[int]:
+    """The years up to ``as_of`` (inclusive) that start a new series, forecasts' included: a
+    forecast's value is left out of the trend but its series break still splits the series."""
+    return frozenset(o.year for o in observations if o.year <= as_of and o.series_break)
+
+
 def power(base: float, exponent: float) -> float:
     """``base ** exponent`` for ``base >= 0``, saturating to ``inf`` instead of overflowing."""
     try:
@@ -229,10 +235,12 @@ def progress_ratio(desired: int, observed: float, needed: float) -> float:
 
 
 def status_from_ratio(ratio: float, settings: AssessmentSettings) -> Status:
-    """Map a progress ratio to ``on_track``/``at_risk``/``off_track``/``moving_away``."""
-    if ratio >= settings.on_track:
+    """Map a progress ratio to ``on_track``/``at_risk``/``off_track``/``moving_away``; a ratio
+    equal to a threshold within the comparators' relative 1e-9 (``satisfies``) reaches it, so a
+    pace of exactly 95 % computed as 0.9499999999999996 is on track."""
+    if satisfies(ratio, ">=", settings.on_track):
         return Status.ON_TRACK
-    if ratio >= settings.at_risk:
+    if satisfies(ratio, ">=", settings.at_risk):
         return Status.AT_RISK
     if ratio >= 0:
         return Status.OFF_TRACK
@@ -286,7 +294,8 @@ def summarise_monitored(
         notes = (Note("no_data", {"as_of": as_of}),)
         return MonitoredSummary(indicator_id=indicator_id, indicator=indicator, notes=notes)
     latest = usable[-1]
-    growth, trend_from, trend_notes = kind_of(indicator).monitored_trend(usable, settings)
+    breaks = break_years(observations, as_of)
+    growth, trend_from, trend_notes = kind_of(indicator).monitored_trend(usable, breaks, settings)
     return MonitoredSummary(
         indicator_id=indicator_id,
         indicator=indicator,

@@ -227,7 +227,7 @@ def test_status_json_has_exactly_the_contract_keys(project: Path) -> None:
         assert set(entry) == TARGET_KEYS, entry["id"]
         assert isinstance(entry["notes"], list)
         for note in entry["notes"]:
-            assert set(note) == {"code", "message"}
+            assert set(note) == {"code", "message", "params"}
         if entry["kind"] == "rate":
             assert set(entry["target"]) == {"low", "high", "start", "end"}
             assert entry["required_pace"] is None
@@ -329,8 +329,8 @@ def test_show_json_reproduces_the_worked_example_planned_paths(worked: Path) -> 
 @pytest.mark.parametrize(
     ("target_id", "average", "required", "ratio", "gap", "above_band"),
     [
-        ("renewal_compound", 17.983, 22.051, 0.8155, 2.017, True),
-        ("renewal_arithmetic", 18.0, 22.0, 18.0 / 22.0, 2.0, False),
+        ("renewal_compound", 17.983, 22.051, 0.89915, 2.017, True),  # R = m / low
+        ("renewal_arithmetic", 18.0, 22.0, 18.0 / 20.0, 2.0, False),
     ],
 )
 def test_status_json_reproduces_the_rate_worked_example(
@@ -979,3 +979,11 @@ def test_start_to_end_init_validate_record_status_show(tmp_path: Path) -> None:
     assert shown.returncode == 0
     assert shown.stderr == ""
     assert json.loads(shown.stdout)["observations"][-1]["year"] == 2024
+
+
+def test_status_json_gives_each_notes_parameters_and_one_series_break_code(project: Path) -> None:
+    entry = by_id(status_json(project, 2026))["manufacturing_55_by_2030"]
+    (note,) = [n for n in entry["notes"] if n["code"] == "series_break"]
+    assert note["params"] == {"year": 2025, "latest": True}
+    assert "starts a new series" in note["message"]
+    assert not [n for n in entry["notes"] if n["code"].startswith("series_break_")]

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpi.model import (
     AssessmentSettings,
@@ -176,7 +178,10 @@ def test_worked_rate_example_compound() -> None:
     assert result.status is Status.AT_RISK
     assert result.observed_growth_pct == pytest.approx(17.983, abs=5e-4)
     assert result.required_growth_pct == pytest.approx(22.051, abs=5e-4)
-    assert result.progress_ratio == pytest.approx(0.8155, abs=5e-5)
+    # R = m / low (issue 13, correction 1): 17.98305 / 20, not m / required (0.8155), which
+    # counted the shortfall twice
+    assert result.observed_growth_pct == pytest.approx(17.98305, abs=5e-6)
+    assert result.progress_ratio == pytest.approx(0.89915, abs=5e-6)
     assert result.gap == pytest.approx(2.017, abs=5e-4)
     assert result.years_left == 5
     assert result.trend_from == 2021
@@ -192,7 +197,7 @@ def test_worked_rate_example_arithmetic() -> None:
     assert result.observed_growth_pct == pytest.approx(18.0)
     assert result.required_growth_pct == pytest.approx(22.0)
     assert result.gap == pytest.approx(2.0)
-    assert result.progress_ratio == pytest.approx(18.0 / 22.0)
+    assert result.progress_ratio == pytest.approx(18.0 / 20.0)  # m / low
     assert result.status is Status.AT_RISK
 
 
@@ -396,7 +401,8 @@ def test_achieved_overrides_a_series_break_at_the_latest_year() -> None:
     observations = [obs(2020, 40.0), obs(2025, 60.0, series_break=True)]
     result = level(level_target(">=", 55), observations)
     assert result.status is Status.ACHIEVED
-    assert "series_break_latest" in codes(result)
+    (note,) = [n for n in result.notes if n.code == "series_break"]
+    assert note.params == {"year": 2025, "latest": True}
 
 
 def test_achieved_at_or_after_the_target_year_is_achieved_not_missed() -> None:
@@ -466,7 +472,9 @@ def test_series_break_at_latest_year_is_insufficient_data() -> None:
     observations = [obs(2020, 45.0), obs(2024, 47.0), obs(2025, 80.0, series_break=True)]
     result = level(level_target(">=", 85), observations)
     assert result.status is Status.INSUFFICIENT_DATA
-    assert "series_break_latest" in codes(result)
+    (note,) = [n for n in result.notes if n.code == "series_break"]
+    assert note.params == {"year": 2025, "latest": True}
+    assert "starts a new series" in note.message
     assert result.progress_ratio is None
     assert result.trend_from is None
     assert result.gap == pytest.approx(5.0)
@@ -791,10 +799,10 @@ def test_rate_negative_average_is_moving_away() -> None:
     assert result.status is Status.MOVING_AWAY
 
 
-def test_rate_required_not_positive_is_infinite_ratio_and_secured() -> None:
+def test_rate_required_not_positive_is_secured_and_the_ratio_is_m_over_low() -> None:
     result = rate(rate_target(2, None, 2021, 2025), series({2021: 30.0, 2022: 30.0, 2023: 30.0}))
     assert result.required_growth_pct is not None and result.required_growth_pct <= 0
-    assert result.progress_ratio == math.inf
+    assert result.progress_ratio == pytest.approx(30.0 / 2)
     assert "secured" in codes(result)
     assert result.status is Status.ON_TRACK
 
@@ -889,3 +897,76 @@ def test_assess_project_assesses_targets_in_order_and_summarises_monitored() -> 
         ("growth", Status.AT_RISK),
     ]
     assert [m.indicator_id for m in result.monitored] == ["watched"]
+
+
+# -- issue 13's corrections ----------------------------------------------------------------
+
+
+def test_a_series_break_on_a_forecast_still_splits_the_series() -> None:
+    observations = [
+        obs(2020, 45.0),
+        obs(2021, 46.0),
+        obs(2022, 47.0),
+        obs(2023, 30.0, status="F", series_break=True),  # left out, but its break stays
+        obs(2024, 31.0),
+        obs(2025, 32.0),
+    ]
+    result = level(level_target(">=", 55), observations)
+    assert result.trend_from == 2024
+    (note,) = [n for n in result.notes if n.code == "series_break"]
+    assert note.params == {"year": 2023, "latest": False}
+    assert result.observed_growth_pct == pytest.approx(100 * (32 / 31 - 1))
+
+
+def test_a_forecast_break_after_the_latest_usable_year_changes_nothing() -> None:
+    plain = level(level_target(">=", 55), WORKED)
+    forecast = obs(WORKED[-1].year + 1, 10.0, status="F", series_break=True)
+    with_forecast = level(level_target(">=", 55), [*WORKED, forecast], as_of=forecast.year)
+    assert with_forecast.trend_from == plain.trend_from
+    assert with_forecast.progress_ratio == plain.progress_ratio
+    assert "series_break" not in codes(with_forecast)
+
+
+def test_a_pace_of_exactly_95_percent_is_on_track_despite_floating_point() -> None:
+    # 20 in 2020 to 33.3 in 2024 is 95 % of the slope that 55 by 2030 needs (3.325 against 3.5 a
+    # year); computed, the ratio is 0.95 - 2e-16
+    target = level_target(">=", 55, method="linear")
+    result = level(target, [obs(2020, 20.0), obs(2024, 33.3)], as_of=2024)
+    assert result.progress_ratio is not None and result.progress_ratio < 0.95
+    assert result.progress_ratio == pytest.approx(0.95, rel=1e-12)
+    assert result.status is Status.ON_TRACK
+
+
+@pytest.mark.parametrize(
+    ("ratio", "expected"),
+    [
+        (0.95 * (1 - 5e-10), Status.ON_TRACK),  # within the relative 1e-9
+        (0.95 * (1 - 2e-9), Status.AT_RISK),
+        (0.6 * (1 - 5e-10), Status.AT_RISK),
+        (0.6 * (1 - 2e-9), Status.OFF_TRACK),
+        (0.0, Status.OFF_TRACK),
+        (-1e-300, Status.MOVING_AWAY),
+    ],
+)
+def test_thresholds_are_compared_with_the_comparators_tolerance(
+    ratio: float, expected: Status
+) -> None:
+    assert status_from_ratio(ratio, AssessmentSettings()) is expected
+
+
+@given(
+    rates=st.lists(st.floats(min_value=-20, max_value=40), min_size=1, max_size=9),
+    low=st.floats(min_value=0.5, max_value=30),
+)
+def test_a_rate_targets_ratio_is_the_average_over_the_low_end(
+    rates: list[float], low: float
+) -> None:
+    observations = [obs(2021 + i, r) for i, r in enumerate(rates)]
+    as_of = 2020 + len(rates)
+    result = rate(rate_target(low, None, 2021, 2030), observations, as_of=as_of)
+    assert result.observed_growth_pct is not None and result.progress_ratio is not None
+    assert result.progress_ratio == pytest.approx(result.observed_growth_pct / low, rel=1e-12)
+    meets = result.observed_growth_pct >= low * (1 - 1e-9)
+    assert (result.status is Status.ON_TRACK) == (
+        meets or result.progress_ratio >= 0.95 * (1 - 1e-9)
+    )

@@ -65,8 +65,8 @@ def rendered(project: Project, command: str, name: str, lang: str) -> Rendered:
 def without_note_messages(document: Any) -> Any:
     """``document`` with every note's ``message`` (the text PRODUCT.md lets follow --lang) out."""
     if isinstance(document, dict):
-        if set(document) == {"code", "message"}:
-            return {"code": document["code"]}
+        if set(document) == {"code", "message", "params"}:
+            return {"code": document["code"], "params": document["params"]}
         return {key: without_note_messages(value) for key, value in document.items()}
     if isinstance(document, list):
         return [without_note_messages(item) for item in document]

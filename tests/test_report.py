@@ -101,7 +101,7 @@ def test_markdown_gives_the_reason_notes_figures_and_sources(shipped: ProjectAss
     at_risk = next(a for a in shipped.targets if a.target.id == "grdp_growth_2021_2030")
     reason = status_reason(at_risk)
     assert reason and reason in text
-    assert "progress ratio R = 0.75" in text
+    assert "is 86 % of the 13.5 %/yr the whole period needs (progress ratio R = 0.86)" in text
     assert "the latest value (2025) is an estimate" in text
     assert "| Gap to the target | 1.93 percentage points |" in text
     assert "](<https://congly.vn/" in text  # the sources are links

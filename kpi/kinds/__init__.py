@@ -10,7 +10,7 @@ one line in ``KINDS``, a ``kind`` literal in ``kpi.model`` and one entry in each
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -92,9 +92,12 @@ class TargetKind(ABC, Generic[IndicatorT, TargetT, DetailsT]):
         return self.assess_typed(indicator_id, indicator, own_target, observations, as_of, settings)
 
     @abstractmethod
-    def monitored_trend(self, usable: Sequence[Observation], settings: AssessmentSettings) -> Trend:
+    def monitored_trend(
+        self, usable: Sequence[Observation], breaks: Collection[int], settings: AssessmentSettings
+    ) -> Trend:
         """The observed ``Trend`` of an indicator without targets, from its ``usable`` observations
-        (at least one, in year order, no forecasts); ``None`` where not defined."""
+        (at least one, in year order, no forecasts) and the years of its series ``breaks``
+        (forecasts' included); ``None`` where not defined."""
 
     @abstractmethod
     def bounded_values(self, target: Target) -> tuple[tuple[KeySuffix, float], ...]:

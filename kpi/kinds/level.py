@@ -5,7 +5,7 @@ planned path and clamped projection, and ``LEVEL``, their ``TargetKind``. Pure, 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -18,6 +18,7 @@ from kpi.progress import (
     RateDetails,
     Status,
     TargetAssessment,
+    break_years,
     direction,
     finite,
     freshness_notes,
@@ -64,7 +65,7 @@ def assess_level(
         required_growth = _growth_pct(y, v, years_left)
         required = path_between(PathPoint(t, y), PathPoint(big_t, v), target.method == "compound")
 
-    base, base_notes = trend_base(usable, settings.trend_years)
+    base, base_notes = trend_base(usable, settings.trend_years, break_years(observations, as_of))
     notes += base_notes
     observed_growth = observed_slope = needed_slope = needed_growth = ratio = projected = None
     uses_slopes = target.method == "linear"
@@ -156,19 +157,20 @@ def _growth_pct(start: float, end: float, years: float) -> float | None:
 
 
 def trend_base(
-    usable: Sequence[Observation], trend_years: int
+    usable: Sequence[Observation], trend_years: int, breaks: Collection[int]
 ) -> tuple[Observation | None, list[Note]]:
     """The base observation t0 of the trend ending at the last of ``usable``: the earliest year in
-    [t - trend_years, t - 1] not before the latest series break at or before t; with notes."""
+    [t - trend_years, t - 1] not before the latest series break at or before t (``breaks``: the
+    years of every series break, a forecast's included, ``break_years``); with notes."""
     latest = usable[-1]
     first, last = latest.year - trend_years, latest.year - 1
-    last_break = max((o.year for o in usable if o.series_break), default=None)
+    last_break = max((year for year in breaks if year <= latest.year), default=None)
     if last_break == latest.year:
-        return None, [Note("series_break_latest", {"year": latest.year})]
+        return None, [Note("series_break", {"year": latest.year, "latest": True})]
     floor = first if last_break is None else max(first, last_break)
-    notes = (
-        [Note("series_break", {"year": last_break})] if last_break and last_break > first else []
-    )
+    notes = []
+    if last_break is not None and last_break > first:
+        notes.append(Note("series_break", {"year": last_break, "latest": False}))
     for observation in usable:
         if floor <= observation.year <= last:
             return observation, notes
@@ -185,9 +187,11 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
     details_type = LevelDetails
     assess_typed = staticmethod(assess_level)
 
-    def monitored_trend(self, usable: Sequence[Observation], settings: AssessmentSettings) -> Trend:
+    def monitored_trend(
+        self, usable: Sequence[Observation], breaks: Collection[int], settings: AssessmentSettings
+    ) -> Trend:
         """The compound growth over the trend window ending at the last of ``usable``."""
-        base, notes = trend_base(usable, settings.trend_years)
+        base, notes = trend_base(usable, settings.trend_years, breaks)
         if base is None:
             return None, None, notes
         latest = usable[-1]

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from kpi.kinds import Figures, GateFigures, KeySuffix, TargetKind, Trend
@@ -19,6 +19,7 @@ from kpi.progress import (
     finite,
     freshness_notes,
     power,
+    progress_ratio,
     satisfies,
     status_from_ratio,
     usable_observations,
@@ -93,10 +94,10 @@ def assess_rate(
     else:
         required = required_rate(rates, target.low, period, remaining, target.average)
         if required <= 0:
-            ratio = math.inf
             notes.append(Note("secured", {"required": required}))
-        else:
-            ratio = mean / required
+        # R = m / low: the average so far against the rate the whole period needs (the analogue
+        # of a level target's pace from the base; docs/methodology.md, rate targets)
+        ratio = progress_ratio(1, mean, target.low)
         status = Status.ON_TRACK if meets_low else status_from_ratio(ratio, settings)
         if target.high is not None and required > target.high:
             notes.append(Note("above_band", {"required": required, "high": target.high}))
@@ -136,8 +137,11 @@ class RateKind(TargetKind[RateIndicator, RateTarget, RateDetails]):
     details_type = RateDetails
     assess_typed = staticmethod(assess_rate)
 
-    def monitored_trend(self, usable: Sequence[Observation], settings: AssessmentSettings) -> Trend:
-        """The compound average of the rates of the last ``trend_years`` years, and no notes."""
+    def monitored_trend(
+        self, usable: Sequence[Observation], breaks: Collection[int], settings: AssessmentSettings
+    ) -> Trend:
+        """The compound average of the rates of the last ``trend_years`` years, and no notes (a
+        rate is a change within its year: a series break does not split an average of rates)."""
         latest = usable[-1]
         window = [o for o in usable if o.year > latest.year - settings.trend_years]
         return average_rate([o.value for o in window], "compound"), window[0].year, []

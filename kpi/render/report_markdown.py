@@ -74,15 +74,17 @@ def _rate_reason(a: TargetAssessment) -> str | None:
         return _(
             "The average so far, {average} {unit}, is at or above the target's {low} {unit}."
         ).format(average=human.number(average), low=human.number(low), unit=unit)
-    if ratio is None or a.required_growth_pct is None or not math.isfinite(ratio):
+    if ratio is None or a.required_growth_pct is None or not math.isfinite(ratio) or low <= 0:
         return None
     return _(
-        "The average so far, {average} {unit}, is {percent} % of the {required} {unit} "
-        "that the remaining years need (progress ratio R = {ratio})."
+        "The average so far, {average} {unit}, is {percent} % of the {low} {unit} the whole "
+        "period needs (progress ratio R = {ratio}); the remaining years now need {required} "
+        "{unit}."
     ).format(
         unit=unit,
         average=human.number(average),
         percent=human.number(100 * ratio, 0),
+        low=human.number(low),
         required=human.number(a.required_growth_pct),
         ratio=human.number(ratio),
     )

@@ -24,11 +24,20 @@ def observation_dict(observation: Observation) -> dict[str, Any]:
     return observation.model_dump(mode="json")
 
 
-def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, str]]:
-    """Notes as ``{"code", "message"}`` objects, the message in ``lang`` (default: current): the
-    one text of a machine format that follows ``--lang`` (PRODUCT.md)."""
+def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, Any]]:
+    """Notes as ``{"code", "message", "params"}`` objects, the message in ``lang`` (default:
+    current): the one text of a machine format that follows ``--lang`` (PRODUCT.md); ``params``
+    are the figures the message quotes (a number not finite is ``null``), e.g. ``series_break``'s
+    ``{"year": 2023, "latest": false}``."""
     return [
-        {"code": note.code, "message": note.message if lang is None else note.message_in(lang)}
+        {
+            "code": note.code,
+            "message": note.message if lang is None else note.message_in(lang),
+            "params": {
+                key: finite(value) if isinstance(value, float) else value
+                for key, value in note.params.items()
+            },
+        }
         for note in notes
     ]
 
