@@ -7,6 +7,7 @@ follows the current language's convention.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from kpi.i18n import N_, _, format_number, language
 from kpi.kinds import kind_of_target
@@ -19,6 +20,7 @@ from kpi.progress import (
     ProjectAssessment,
     Status,
     TargetAssessment,
+    direction,
 )
 
 NONE = "–"
@@ -132,15 +134,42 @@ def _rate_goal(target: LevelTarget | RateTarget, _unit: str) -> str:
 
 
 def needs_text(assessment: TargetAssessment, with_growth: bool = True) -> str:
-    """The pace now required: ``+1.34/yr (+2.08 %/yr)`` for a level (the part in brackets only
+    """The pace now required: ``+1.34 pp/yr (+2.08 %/yr)`` for a level, signed in the indicator's
+    own terms (``-0.1 pp/yr`` for a value that must fall; the part in brackets only
     ``with_growth``), ``15.46 %/yr`` for a rate."""
     return _NEEDS[assessment.kind.name](assessment, with_growth)
 
 
-def _level_needs(assessment: TargetAssessment, with_growth: bool) -> str:
+def change_needed(assessment: TargetAssessment) -> float | None:
+    """The gap in the indicator's own terms, signed: for a level target the target value minus the
+    latest (``-0.5``: it must fall 0.5), for a rate target the points the average is short of the
+    band's low end. JSON keeps the direction-normalised ``gap`` (positive: still short)."""
+    if assessment.gap is None:
+        return None
+    return _SIGNS[assessment.kind.name](assessment) * assessment.gap
+
+
+def level_pace(assessment: TargetAssessment) -> float | None:
+    """The change a year a level target now needs in the indicator's own terms (negative: the
+    value must fall), from the direction-normalised ``required_pace``; ``None`` when unknown."""
     if assessment.required_pace is None:
+        return None
+    return _level_sign(assessment) * assessment.required_pace
+
+
+def pace_text(pace: float, unit: str, signed: bool = True) -> str:
+    """A change a year with its unit: ``+1.34 pp/yr`` (percentage points) for a share in ``%``,
+    ``-0.1 t/yr`` for another unit; never a bare ``/yr`` that reads as a growth rate."""
+    if unit.strip() == "%":
+        return _("{pace} pp/yr").format(pace=number(pace, signed=signed))
+    return _("{pace} {unit}/yr").format(pace=number(pace, signed=signed), unit=unit)
+
+
+def _level_needs(assessment: TargetAssessment, with_growth: bool) -> str:
+    pace = level_pace(assessment)
+    if pace is None:
         return NONE
-    text = _("{pace}/yr").format(pace=number(assessment.required_pace, signed=True))
+    text = pace_text(pace, assessment.indicator.unit)
     if with_growth and assessment.required_growth_pct is not None:
         growth = _("{rate} %/yr").format(rate=number(assessment.required_growth_pct, signed=True))
         text += f" ({growth})"
@@ -181,6 +210,18 @@ def projected_text(assessment: TargetAssessment) -> str:
 # The words of each kind, by ``TargetKind.name``: a new kind adds its entries here.
 _GOALS = {"level": _level_goal, "rate": _rate_goal}
 _NEEDS = {"level": _level_needs, "rate": _rate_needs}
+
+
+def _level_sign(assessment: TargetAssessment) -> int:
+    return direction(LEVEL.target_of(assessment.target).comparator)
+
+
+def _rate_sign(_assessment: TargetAssessment) -> int:
+    return 1  # a rate target's band is always a floor: its gap is the points short of it
+
+
+# The sign that turns a direction-normalised gap into the indicator's own terms.
+_SIGNS: dict[str, Callable[[TargetAssessment], int]] = {"level": _level_sign, "rate": _rate_sign}
 _TRENDS = {  # the trend's message, and whether its rate carries a sign
     "level": (N_("{rate} %/yr since {year}"), True),
     "rate": (N_("avg {rate} %/yr since {year}"), False),

@@ -96,9 +96,9 @@ def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str
     rows = [
         (_("Goal"), human.goal_text(a.target, a.indicator.unit)),
         (_("Latest value"), human.latest_text(a.latest, as_of)),
-        (_("Gap to the target"), human.NONE if a.gap is None else _amount(a.gap, a)),
+        (_("Gap to the target"), _gap_text(a)),
         (_("Years left"), human.NONE if a.years_left is None else str(a.years_left)),
-        (_("Pace now required"), human.needs_text(a)),
+        (_("Pace now required"), _needs_words(a)),
         (_("Observed trend"), human.assessment_trend(a)),
         (_("Progress ratio R"), human.number(a.progress_ratio)),
         *_KEY_FIGURES[a.kind.name](a),
@@ -126,6 +126,28 @@ def _rate_figures(a: TargetAssessment) -> list[tuple[str, str]]:
 # The words of each kind, by ``TargetKind.name``: a new kind adds its entries here.
 _REASONS = {"level": _level_reason, "rate": _rate_reason}
 _KEY_FIGURES = {"level": _level_figures, "rate": _rate_figures}
+
+
+def _gap_text(assessment: TargetAssessment) -> str:
+    """The gap in the indicator's own terms (``human.change_needed``): signed where the value
+    must fall, so that a lower-is-better target never reads as one that must rise."""
+    change = human.change_needed(assessment)
+    return human.NONE if change is None else _amount(change, assessment, signed=change < 0)
+
+
+def _needs_words(assessment: TargetAssessment) -> str:
+    """The pace now required in words for a level target (``must rise 1.34 pp/yr (+2.08 %/yr)``,
+    ``must fall 0.1 pp/yr``), else ``human.needs_text``."""
+    pace = human.level_pace(assessment) if assessment.kind is LEVEL else None
+    if pace is None or pace == 0:
+        return human.needs_text(assessment)
+    message = _("must rise {pace}") if pace > 0 else _("must fall {pace}")
+    text = message.format(pace=human.pace_text(abs(pace), assessment.indicator.unit, signed=False))
+    growth = assessment.required_growth_pct
+    if growth is not None:
+        growth_text = _("{rate} %/yr").format(rate=human.number(growth, signed=True))
+        text += f" ({growth_text})"
+    return text
 
 
 def _amount(value: float, assessment: TargetAssessment, signed: bool = False) -> str:
@@ -180,7 +202,7 @@ def summary_row(assessment: TargetAssessment, as_of: int) -> list[str]:
         target_title(a),
         human.latest_text(a.latest, as_of),
         human.goal_text(a.target, a.indicator.unit),
-        human.number(a.gap),
+        human.number(human.change_needed(a)),
         human.needs_text(a),
         human.assessment_trend(a),
         human.projected_text(a),

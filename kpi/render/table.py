@@ -297,7 +297,7 @@ def _status_columns(report: ProjectAssessment, wide: bool) -> list[_Column]:
         _Column(_("Series"), "left", series),
         latest,
         _Column(_("Goal"), "left", goal_cells, cap=FIGURE_CAP),
-        figures(N_("Gap"), lambda a: human.number(a.gap)),
+        figures(N_("Gap"), lambda a: human.number(human.change_needed(a))),
         figures(N_("Needs"), human.needs_text, FIGURE_CAP),
         figures(N_("Trend"), human.assessment_trend, FIGURE_CAP),
         figures(N_("Projected"), human.projected_text, FIGURE_CAP),
@@ -414,7 +414,7 @@ def _print_target(
         console.print(f"[dim]{escape(set_by)}[/]")
     rows = [
         (_("latest"), human.latest_text(a.latest, as_of)),
-        (_("gap"), human.number(a.gap, 4)),
+        (_("gap"), human.number(human.change_needed(a), 4)),
         (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
         (_("required pace"), human.needs_text(a)),
         (_("observed trend"), human.assessment_trend(a)),
