@@ -28,6 +28,11 @@ TEMPLATES: Mapping[str, str] = {
     "estimated": N_("the latest value ({year}) is an estimate"),
     "provisional": N_("the latest value ({year}) is provisional"),
     "missed": N_("the target year {year} has passed and the target was not met"),
+    "target_year_passed": N_(
+        "the target year {year} has passed with no value recorded for it (the latest is from "
+        "{latest}): the target can no longer be met on time, and is judged once the {year} "
+        "figure is recorded"
+    ),
     "projection_clamped": N_("the projection ({raw}) was held to the indicator's bounds ({bound})"),
     "ratio_infinite": N_(
         "the target needs no change from the base year, so the progress ratio is infinite"

@@ -95,7 +95,10 @@ class RateDetails:
 class TargetAssessment:
     """Where one target stands as of a year (``docs/methodology.md``): ``gap`` in the indicator's
     unit (level) or percentage points (rate), positive while short; ``required_pace`` in units a
-    year; ``*_pct`` in percent a year; each figure ``None`` unless the kind gives it."""
+    year; ``*_pct`` in percent a year; ``years_ahead_of_plan`` the time distance to the planned
+    path (negative: behind it); ``next_year_needs`` what the year after the latest observation
+    must bring to be on the required path (a level's value, or a rate target's rate); each figure
+    ``None`` unless the kind gives it."""
 
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
@@ -110,6 +113,8 @@ class TargetAssessment:
     progress_ratio: float | None = None
     trend_from: int | None = None
     projected: float | None = None
+    years_ahead_of_plan: float | None = None
+    next_year_needs: PathPoint | None = None
     notes: tuple[Note, ...] = ()
     details: LevelDetails | RateDetails | None = None
 

@@ -36,6 +36,7 @@ TARGET_KEYS = {
     "id", "indicator", "name", "unit", "kind", "target", "latest", "status", "gap",
     "years_left", "required_pace", "required_growth_pct", "observed_growth_pct",
     "progress_ratio", "trend_from", "projected", "notes",
+    "years_ahead_of_plan", "next_year_needs",  # added by issue 13
 }  # fmt: skip
 SHIPPED_TARGET_IDS = [
     "manufacturing_55_by_2030",
@@ -987,3 +988,16 @@ def test_status_json_gives_each_notes_parameters_and_one_series_break_code(proje
     assert note["params"] == {"year": 2025, "latest": True}
     assert "starts a new series" in note["message"]
     assert not [n for n in entry["notes"] if n["code"].startswith("series_break_")]
+
+
+def test_status_json_gives_the_time_to_plan_and_what_next_year_needs(project: Path) -> None:
+    targets = by_id(status_json(project, 2026))
+    high_tech = targets["high_tech_above_70"]
+    assert high_tech["years_ahead_of_plan"] == pytest.approx(3.44896, abs=5e-6)
+    assert high_tech["next_year_needs"]["year"] == 2024
+    assert high_tech["next_year_needs"]["value"] == pytest.approx(60.6 * (70 / 60.6) ** (1 / 7))
+    assert targets["manufacturing_55_by_2030"]["years_ahead_of_plan"] is None  # no baseline
+    rate = targets["grdp_growth_2021_2030"]
+    assert rate["years_ahead_of_plan"] is None
+    assert rate["next_year_needs"]["year"] == 2026
+    assert rate["next_year_needs"]["value"] == pytest.approx(rate["required_growth_pct"])

@@ -82,6 +82,7 @@ def _number_words(report: ProjectAssessment) -> set[str]:
         texts += [human.latest_text(a.latest, report.as_of), human.number(a.gap)]
         texts += [human.goal_text(a.target, a.indicator.unit), human.needs_text(a)]
         texts += [human.needs_text(a, False), human.assessment_trend(a), human.projected_text(a)]
+        texts += [human.plan_distance_text(a.years_ahead_of_plan, short=True)]
         texts += [f"{a.target.id}:", *(note.message for note in a.notes)]
     for m in report.monitored:
         texts += [human.name_of(m.indicator) or "", m.indicator_id, m.indicator.unit]

@@ -29,6 +29,7 @@ id = "poverty_below_3"
 comparator = "<="
 value = 3.0
 year = 2030
+baseline = { year = 2020, value = 4.0 }
 
 [indicators.emissions]
 name = "Emissions"
@@ -97,3 +98,19 @@ def test_json_keeps_the_direction_normalised_gap_and_pace(project: Path) -> None
     assert entry["gap"] == pytest.approx(0.5)  # positive: still short of the target
     assert entry["required_pace"] == pytest.approx(0.1)  # positive: towards the target
     assert entry["required_growth_pct"] < 0  # a growth rate is in the indicator's own terms
+
+
+def test_a_target_behind_its_plan_reads_behind_plan(project: Path) -> None:
+    # the compound path 4.0 (2020) -> 3.0 (2030) passes 3.5 in 2024.64: 0.36 years behind
+    text = run(project, "show", "poverty_rate", "--as-of", "2025")
+    assert "0.36 years behind plan" in text
+    assert "ahead of plan -" not in text and "ahead of plan" not in text
+    report = run(project, "report", "--as-of", "2025")
+    assert "| Time to plan | 0.36 years behind plan |" in report
+    assert "chậm hơn kế hoạch 0,36 năm" in run(project, "--lang", "vi", "show", "poverty_rate")
+
+
+def test_next_year_needs_at_most_for_a_falling_target(project: Path) -> None:
+    text = run(project, "show", "poverty_rate", "--as-of", "2025")
+    needed = 3.5 * (3.0 / 3.5) ** (1 / 5)  # the compound required path's first step
+    assert f"2026: at most {needed:.2f} %" in text

@@ -970,3 +970,77 @@ def test_a_rate_targets_ratio_is_the_average_over_the_low_end(
     assert (result.status is Status.ON_TRACK) == (
         meets or result.progress_ratio >= 0.95 * (1 - 1e-9)
     )
+
+
+# -- years ahead of plan, what next year needs, a target year passed ---------------------------
+
+HIGH_TECH = [obs(2018, 43.0), obs(2023, 60.6)]
+
+
+@pytest.mark.parametrize(("method", "years"), [("compound", 3.44896), ("linear", 2.82222)])
+def test_years_ahead_of_plan_is_sicherls_time_distance(method: str, years: float) -> None:
+    # baseline 43 in 2018, > 70 by 2030: the compound path reaches 60.6 in 2026.449
+    # (2018 + 12 * ln(60.6/43) / ln(70/43)), the straight one in 2025.822 (2018 + 12 * 17.6/27)
+    target = level_target(">", 70, baseline=(2018, 43.0), method=method)
+    result = level(target, HIGH_TECH, as_of=2026)
+    assert result.years_ahead_of_plan == pytest.approx(years, abs=5e-6)
+
+
+def test_behind_plan_is_negative_and_lower_is_better_reads_the_same_way() -> None:
+    # a path 10 -> 5 over 2020-2030 (straight) passes 8 in 2024; 8 in 2026 is two years behind
+    target = level_target("<=", 5, baseline=(2020, 10.0), method="linear")
+    result = level(target, [obs(2020, 10.0), obs(2026, 8.0)], as_of=2026)
+    assert result.years_ahead_of_plan == pytest.approx(-2.0)
+
+
+def test_no_time_distance_without_a_planned_path() -> None:
+    assert level(level_target(">=", 55), WORKED).years_ahead_of_plan is None
+    flat = level_target(">=", 43, baseline=(2018, 43.0))
+    assert level(flat, HIGH_TECH, as_of=2026).years_ahead_of_plan is None
+
+
+def test_next_year_needs_the_next_point_of_the_required_path() -> None:
+    result = level(level_target(">", 70, method="linear"), HIGH_TECH, as_of=2026)
+    assert result.next_year_needs is not None
+    assert result.next_year_needs.year == 2024
+    assert result.next_year_needs.value == pytest.approx(60.6 + 9.4 / 7)
+    compound = level(level_target(">", 70), HIGH_TECH, as_of=2026)
+    assert compound.next_year_needs is not None
+    assert compound.next_year_needs.value == pytest.approx(60.6 * (70 / 60.6) ** (1 / 7))
+
+
+def test_a_rate_targets_next_year_needs_the_catch_up_rate() -> None:
+    result = rate(rate_target(20, 22, 2021, 2030), WORKED_RATES)
+    assert result.next_year_needs is not None
+    assert result.next_year_needs.year == 2026
+    assert result.next_year_needs.value == pytest.approx(22.051, abs=5e-4)
+
+
+def test_an_achieved_target_needs_nothing_next_year() -> None:
+    assert level(level_target(">=", 40), WORKED).next_year_needs is None
+
+
+def test_past_the_target_year_without_its_value_is_insufficient_data_with_no_pace() -> None:
+    result = level(level_target(">=", 55, year=2028), WORKED, as_of=2029)  # latest 2025
+    assert result.status is Status.INSUFFICIENT_DATA
+    assert result.years_left == 0
+    assert result.required_pace is None and result.required_growth_pct is None
+    assert result.next_year_needs is None
+    (note,) = [n for n in result.notes if n.code == "target_year_passed"]
+    assert note.params == {"year": 2028, "latest": 2025, "as_of": 2029}
+    assert "can no longer be met on time" in note.message
+    assert result.projected is not None  # where the trend put the target year, for reference
+
+
+def test_in_the_target_year_itself_a_pace_is_still_needed() -> None:
+    result = level(level_target(">=", 55, year=2026), WORKED, as_of=2026)
+    assert result.status is not Status.INSUFFICIENT_DATA
+    assert result.required_pace is not None
+
+
+def test_a_rate_period_past_its_end_without_its_last_years_is_insufficient_data() -> None:
+    result = rate(rate_target(20, 22, 2021, 2027), WORKED_RATES, as_of=2028)  # latest 2025
+    assert result.status is Status.INSUFFICIENT_DATA
+    assert result.required_growth_pct is None and result.next_year_needs is None
+    assert "target_year_passed" in codes(result)
+    assert result.progress_ratio == pytest.approx(17.98305 / 20, abs=5e-6)

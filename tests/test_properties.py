@@ -283,7 +283,7 @@ def test_level_status_ignores_observations_after_as_of(
     observations=observation_lists(),
     forecast_year=st.integers(2005, 2035),
     forecast_value=st.floats(-1000, 1000),
-    forecast_break=st.booleans(),
+    forecast_break=st.just(False),  # a forecast's series break counts: the next property
     target=level_targets(),
     as_of=st.integers(2012, 2034),
     assessment=assessment_settings(),
@@ -305,6 +305,36 @@ def test_level_status_ignores_an_added_forecast(
     result = assess_level("x", UNBOUNDED, target, with_forecast, as_of, assessment)
     assert result.status is without.status
     assert repr(result) == repr(without)
+
+
+@EXAMPLES
+@given(
+    observations=observation_lists(),
+    forecast_year=st.integers(2005, 2035),
+    target=level_targets(),
+    as_of=st.integers(2012, 2034),
+    assessment=assessment_settings(),
+)
+def test_a_forecasts_series_break_acts_as_a_break_on_the_next_usable_year(
+    observations: list[Observation],
+    forecast_year: int,
+    target: LevelTarget,
+    as_of: int,
+    assessment: AssessmentSettings,
+) -> None:
+    observations = [o for o in observations if o.year != forecast_year]
+    forecast = obs(forecast_year, 1.0, "F", True)
+    with_forecast = sorted([*observations, forecast], key=lambda o: o.year)
+    later = [o for o in observations if forecast_year < o.year <= as_of]
+    moved = [
+        o.model_copy(update={"series_break": True}) if later and o is later[0] else o
+        for o in observations
+    ]  # no usable year after the forecast: its break splits nothing
+    result = assess_level("x", UNBOUNDED, target, with_forecast, as_of, assessment)
+    expected = assess_level("x", UNBOUNDED, target, moved, as_of, assessment)
+    assert result.status is expected.status
+    assert repr(result.progress_ratio) == repr(expected.progress_ratio)
+    assert result.trend_from == expected.trend_from
 
 
 # -- rate targets -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from kpi.kinds import Figures, GateFigures, KeySuffix, TargetKind, Trend
 from kpi.model import AssessmentSettings, LevelIndicator, LevelTarget, Observation, Target
 from kpi.notes import Note
 from kpi.progress import (
+    RELATIVE_TOLERANCE,
     LevelDetails,
     PathPoint,
     RateDetails,
@@ -57,7 +58,10 @@ def assess_level(
     notes = freshness_notes(latest, as_of)
 
     gap = d * (v - y)
-    years_left = big_t - t
+    span = big_t - t  # years from the latest observation to the target year
+    # Past the target year without a value for it: no year is left to make up the gap in.
+    passed_unobserved = as_of > big_t and span > 0
+    years_left = 0 if passed_unobserved else span
     required_pace = required_growth = None
     required: tuple[PathPoint, ...] = ()
     if years_left > 0:
@@ -86,16 +90,19 @@ def assess_level(
                 ratio = None
             elif math.isinf(ratio):
                 notes.append(Note("ratio_infinite"))
-        if years_left > 0:
+        if span > 0:
             if uses_slopes:
-                raw = y + observed_slope * years_left
+                raw = y + observed_slope * span
             else:
                 assert observed_growth is not None
-                raw = y * power(1 + observed_growth / 100, years_left)
+                raw = y * power(1 + observed_growth / 100, span)
             projected = _clamp(raw, indicator.bounds, notes)
 
     if satisfies(y, target.comparator, v):
         status = Status.ACHIEVED
+    elif passed_unobserved:
+        status = Status.INSUFFICIENT_DATA
+        notes.append(Note("target_year_passed", {"year": big_t, "latest": t, "as_of": as_of}))
     elif years_left <= 0:
         status = Status.OFF_TRACK
         notes.append(Note("missed", {"year": big_t}))
@@ -106,6 +113,7 @@ def assess_level(
 
     planned_now = next((p.value for p in planned if p.year == t), None)
     ahead = d * (y - planned_now) if planned_now is not None else None
+    next_needs = required[1] if len(required) > 1 and status is not Status.ACHIEVED else None
     return TargetAssessment(
         indicator_id=indicator_id,
         indicator=indicator,
@@ -120,6 +128,8 @@ def assess_level(
         progress_ratio=ratio,
         trend_from=base.year if base else None,
         projected=projected,
+        years_ahead_of_plan=years_ahead_of_plan(target, latest),
+        next_year_needs=next_needs,
         notes=tuple(notes),
         details=LevelDetails(
             base=base,
@@ -133,6 +143,30 @@ def assess_level(
             ahead_of_plan=ahead,
         ),
     )
+
+
+def years_ahead_of_plan(target: LevelTarget, latest: Observation) -> float | None:
+    """Sicherl's S-time-distance to the planned path: the (fractional) year in which the path from
+    the baseline to the target reaches the latest value, minus the latest year; positive when the
+    value is where the plan expected it later (ahead), negative when behind. The path is extended
+    beyond its ends; ``None`` without a baseline or when the path is flat. Compound paths are
+    geometric when both ends and the value are positive (``path_between``), else straight."""
+    if target.baseline is None:
+        return None
+    b, t_b, v, big_t, y = (
+        target.baseline.value, target.baseline.year, target.value, target.year, latest.value,
+    )  # fmt: skip
+    if math.isclose(v, b, rel_tol=RELATIVE_TOLERANCE):
+        return None  # a flat path reaches every value or none
+    if target.method == "compound" and b > 0 and v > 0:
+        if y <= 0:
+            return None  # a geometric path never reaches it
+        share = math.log(y / b) / math.log(v / b)
+    else:
+        share = (y - b) / (v - b)
+    reached = t_b + (big_t - t_b) * share
+    distance = reached - latest.year
+    return distance if math.isfinite(distance) else None
 
 
 def _planned_path(target: LevelTarget) -> tuple[PathPoint, ...]:

@@ -13,6 +13,7 @@ from kpi.model import AssessmentSettings, Observation, RateIndicator, RateTarget
 from kpi.notes import Note
 from kpi.progress import (
     LevelDetails,
+    PathPoint,
     RateDetails,
     Status,
     TargetAssessment,
@@ -89,8 +90,15 @@ def assess_rate(
 
     meets_low = satisfies(mean, ">=", target.low)
     required = ratio = None
+    next_needs = None
     if remaining == 0:
         status = Status.ACHIEVED if meets_low else Status.OFF_TRACK
+    elif as_of > target.end:  # the period is over but its last years are not recorded
+        ratio = progress_ratio(1, mean, target.low)
+        status = Status.INSUFFICIENT_DATA
+        params = {"year": target.end, "latest": last.year, "as_of": as_of}
+        notes.append(Note("target_year_passed", params))
+        remaining = 0
     else:
         required = required_rate(rates, target.low, period, remaining, target.average)
         if required <= 0:
@@ -101,6 +109,7 @@ def assess_rate(
         status = Status.ON_TRACK if meets_low else status_from_ratio(ratio, settings)
         if target.high is not None and required > target.high:
             notes.append(Note("above_band", {"required": required, "high": target.high}))
+        next_needs = PathPoint(last.year + 1, required)
     return TargetAssessment(
         indicator_id=indicator_id,
         indicator=indicator,
@@ -113,6 +122,7 @@ def assess_rate(
         observed_growth_pct=mean,
         progress_ratio=ratio,
         trend_from=in_period[0].year,
+        next_year_needs=next_needs,
         notes=tuple(notes),
         details=RateDetails(observed=in_period, missing_years=missing, period_years=period),
     )

@@ -176,6 +176,51 @@ def _level_needs(assessment: TargetAssessment, with_growth: bool) -> str:
     return text
 
 
+# The words of the distance to plan, by whether it is ahead (for an amount: not behind).
+_PLAN_LONG = {True: N_("{years} years ahead of plan"), False: N_("{years} years behind plan")}
+_PLAN_SHORT = {True: N_("{years} ahead"), False: N_("{years} behind")}
+_PLAN_AMOUNT = {True: N_("{amount} ahead of plan"), False: N_("{amount} behind plan")}
+# What next year needs, by whether the target's value must fall.
+_NEXT_YEAR = {
+    False: N_("{year}: at least {value} {unit}"),
+    True: N_("{year}: at most {value} {unit}"),
+}
+
+
+def plan_distance_text(years: float | None, short: bool = False) -> str:
+    """The time distance to the planned path in words: ``3.45 years ahead of plan``, ``1.75 years
+    behind plan``, ``on plan`` (under 0.005 years either way); ``short``: ``3.4 ahead``."""
+    if years is None:
+        return NONE
+    if abs(years) < 0.005:
+        return _("on plan")
+    words = _PLAN_SHORT if short else _PLAN_LONG
+    return _(words[years > 0]).format(years=number(abs(years), 1 if short else 2))
+
+
+def plan_amount_text(amount: float, unit: str) -> str:
+    """The distance to the planned value in the indicator's unit, in words: ``7.92 pp ahead of
+    plan``, ``1.5 t behind plan`` (``amount`` is direction-normalised: positive is ahead)."""
+    size = f"{number(abs(amount), 4)} {unit}"
+    if unit.strip() == "%":
+        size = _("{value} pp").format(value=number(abs(amount), 4))
+    return _(_PLAN_AMOUNT[amount >= 0]).format(amount=size)
+
+
+def next_year_text(assessment: TargetAssessment) -> str:
+    """What the year after the latest observation must bring to be on the required path:
+    ``2024: at least 61.86 %`` (at most, for a ``<``/``<=`` target), ``2026: at least 15.46 %/yr``
+    for a rate target; ``–`` when nothing is needed or it is unknown."""
+    needs = assessment.next_year_needs
+    if needs is None:
+        return NONE
+    falling = assessment.kind is LEVEL and _level_sign(assessment) < 0
+    unit = assessment.indicator.unit
+    if assessment.kind.values_are_rates:
+        unit = _("%/yr")
+    return _(_NEXT_YEAR[falling]).format(year=needs.year, value=number(needs.value), unit=unit)
+
+
 def _rate_needs(assessment: TargetAssessment, _with_growth: bool) -> str:
     rate = assessment.required_growth_pct
     return NONE if rate is None else _("{rate} %/yr").format(rate=number(rate))

@@ -99,6 +99,7 @@ def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str
         (_("Gap to the target"), _gap_text(a)),
         (_("Years left"), human.NONE if a.years_left is None else str(a.years_left)),
         (_("Pace now required"), _needs_words(a)),
+        (_("Next year needs"), human.next_year_text(a)),
         (_("Observed trend"), human.assessment_trend(a)),
         (_("Progress ratio R"), human.number(a.progress_ratio)),
         *_KEY_FIGURES[a.kind.name](a),
@@ -113,7 +114,10 @@ def _level_figures(a: TargetAssessment) -> list[tuple[str, str]]:
         planned = f"{human.number(details.planned_now)} {unit_text(a.indicator.unit)}"
         rows.append((_("Planned for {year}").format(year=a.latest.year), planned))
         if details.ahead_of_plan is not None:
-            rows.append((_("Ahead of plan"), _amount(details.ahead_of_plan, a, signed=True)))
+            amount = human.plan_amount_text(details.ahead_of_plan, a.indicator.unit)
+            rows.append((_("Against the plan"), amount))
+    if a.years_ahead_of_plan is not None:
+        rows.append((_("Time to plan"), human.plan_distance_text(a.years_ahead_of_plan)))
     return rows
 
 

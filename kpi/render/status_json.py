@@ -9,7 +9,13 @@ from typing import Any
 
 from kpi.model import Observation
 from kpi.notes import Note
-from kpi.progress import MonitoredSummary, ProjectAssessment, TargetAssessment, finite
+from kpi.progress import (
+    MonitoredSummary,
+    PathPoint,
+    ProjectAssessment,
+    TargetAssessment,
+    finite,
+)
 
 
 def latest_dict(observation: Observation | None) -> dict[str, Any] | None:
@@ -61,8 +67,15 @@ def assessment_dict(assessment: TargetAssessment, notes_lang: str | None = None)
         "progress_ratio": finite(assessment.progress_ratio),
         "trend_from": assessment.trend_from,
         "projected": finite(assessment.projected),
+        "years_ahead_of_plan": finite(assessment.years_ahead_of_plan),
+        "next_year_needs": _point(assessment.next_year_needs),
         "notes": notes_list(assessment.notes, notes_lang),
     }
+
+
+def _point(point: PathPoint | None) -> dict[str, Any] | None:
+    """``{"year", "value"}``, or ``None``."""
+    return None if point is None else {"year": point.year, "value": finite(point.value)}
 
 
 def monitored_dict(summary: MonitoredSummary, notes_lang: str | None = None) -> dict[str, Any]:

@@ -301,6 +301,7 @@ def _status_columns(report: ProjectAssessment, wide: bool) -> list[_Column]:
         figures(N_("Needs"), human.needs_text, FIGURE_CAP),
         figures(N_("Trend"), human.assessment_trend, FIGURE_CAP),
         figures(N_("Projected"), human.projected_text, FIGURE_CAP),
+        figures(N_("Plan"), lambda a: human.plan_distance_text(a.years_ahead_of_plan, True)),
         status,
     ]
 
@@ -389,7 +390,10 @@ def _level_rows(a: TargetAssessment) -> list[tuple[str, str]]:
         slopes += " " + _("(used for R)")
     rows.append((_("slopes (observed / needed)"), slopes))
     if details.ahead_of_plan is not None:
-        rows.append((_("ahead of plan"), human.number(details.ahead_of_plan, 4, signed=True)))
+        amount = human.plan_amount_text(details.ahead_of_plan, a.indicator.unit)
+        rows.append((_("against the plan"), amount))
+    if a.years_ahead_of_plan is not None:
+        rows.append((_("time to plan"), human.plan_distance_text(a.years_ahead_of_plan)))
     return rows
 
 
@@ -417,6 +421,7 @@ def _print_target(
         (_("gap"), human.number(human.change_needed(a), 4)),
         (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
         (_("required pace"), human.needs_text(a)),
+        (_("next year needs"), human.next_year_text(a)),
         (_("observed trend"), human.assessment_trend(a)),
         (_("progress ratio R"), human.number(a.progress_ratio, 4)),
         (_("projection"), human.projected_text(a)),
