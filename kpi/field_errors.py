@@ -54,4 +54,15 @@ def describe(error: Mapping[str, Any]) -> str:
     template = _BY_TYPE.get(kind)
     if template is None:
         return str(error["msg"])
-    return _(template).format(**{key: str(value) for key, value in context.items()})
+    shown = {key: str(value) for key, value in context.items()}
+    if kind == "literal_error":  # Pydantic joins the choices in English: "'a', 'b' or 'c'"
+        shown["expected"] = _join_choices(shown.get("expected", ""))
+    return _(template).format(**shown)
+
+
+def _join_choices(expected: str) -> str:
+    """Pydantic's ``'a', 'b' or 'c'`` with its last ``or`` in the current language."""
+    head, separator, last = expected.rpartition(" or ")
+    if not separator:
+        return expected
+    return _("{choices} or {last}").format(choices=head, last=last)

@@ -1001,3 +1001,19 @@ def test_status_json_gives_the_time_to_plan_and_what_next_year_needs(project: Pa
     assert rate["years_ahead_of_plan"] is None
     assert rate["next_year_needs"]["year"] == 2026
     assert rate["next_year_needs"]["value"] == pytest.approx(rate["required_growth_pct"])
+
+
+def test_show_and_chart_accept_a_target_id_for_its_indicator(project: Path) -> None:
+    by_target = invoke("--project", project, "show", "high_tech_above_70", "--as-of", 2026)
+    by_indicator = invoke("--project", project, "show", "high_tech_share", "--as-of", 2026)
+    assert by_target.exit_code == 0, by_target.stderr
+    assert by_target.stdout == by_indicator.stdout
+    assert by_target.stderr == ""
+    chart = project / "chart.svg"
+    result = invoke("--project", project, "chart", "high_tech_above_70", "--output", chart)
+    assert result.exit_code == 0, result.stderr
+    assert chart.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    unknown = invoke("--project", project, "show", "no_such_thing")
+    assert unknown.exit_code == 2
+    assert unknown.stdout == ""
+    assert "unknown indicator 'no_such_thing'" in unknown.stderr

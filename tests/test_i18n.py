@@ -182,3 +182,29 @@ def test_an_unknown_language_on_the_command_line_is_a_usage_error(project: Path)
     code, out, err = run("--project", str(project), "status", "--lang", "fr")
     assert code == 2 and out == ""
     assert "--lang" in err
+
+
+# The words a planning office uses (issue 13, item 10): the project is a set of targets, a
+# passed check is "đạt", an unchanged observation is always "giữ nguyên".
+PLANNING_TERMS = {
+    "dự án": "a project is a 'bộ chỉ tiêu' (a set of targets), not an investment project",
+    "thông qua": "a passed check is 'đạt'",
+    "không thay đổi:": "an unchanged observation is 'giữ nguyên'",
+    "độ dốc": "a slope reads as 'mức thay đổi mỗi năm'",
+}
+
+
+@pytest.mark.parametrize(("word", "why"), PLANNING_TERMS.items())
+def test_vietnamese_uses_the_planning_offices_words(word: str, why: str) -> None:
+    used = [m.id for m in MESSAGES.load_catalogue() if m.id and word in str(m.string).lower()]
+    assert used == [], why
+
+
+def test_no_english_is_left_in_a_vietnamese_validation_message(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "targets.toml", tmp_path / "targets.toml")
+    text = (tmp_path / "targets.toml").read_text(encoding="utf-8")
+    (tmp_path / "targets.toml").write_text(text.replace('">="', '"=>"', 1), encoding="utf-8")
+    code, stdout, stderr = run("--project", str(tmp_path), "--lang", "vi", "validate")
+    assert code == 2 and stdout == ""
+    assert "'>=', '>', '<=' hoặc '<'" in stderr
+    assert " or " not in stderr

@@ -422,15 +422,22 @@ def output_path(ctx: typer.Context, project: Path | None, output: Path | None) -
     return output
 
 
-def judge(
-    ctx: typer.Context, project: Path | None, as_of: int | None, indicator: str | None = None
-) -> ProjectAssessment:
-    """The project ``load`` gives, assessed (``assess``); with ``indicator``, refusing first an
-    indicator the project does not have."""
+def judge(ctx: typer.Context, project: Path | None, as_of: int | None) -> ProjectAssessment:
+    """The project ``load`` gives, assessed (``assess``)."""
+    return assess(load(ctx, project), as_of)
+
+
+def judge_indicator(
+    ctx: typer.Context, project: Path | None, as_of: int | None, name: str
+) -> tuple[ProjectAssessment, str]:
+    """The project assessed as ``judge`` does, and the indicator ``name`` designates: an
+    indicator id, or a target id (its indicator's); a ``KpiError`` naming the known indicators
+    when it is neither."""
     loaded = load(ctx, project)
-    if indicator is not None:
-        loaded.indicator(indicator)  # raises KpiError for an unknown one
-    return assess(loaded, as_of)
+    owners = {t.id: i for i, indicator in loaded.indicators.items() for t in indicator.targets}
+    owner = name if name in loaded.indicators else owners.get(name, name)
+    loaded.indicator(owner)  # raises KpiError for an unknown one
+    return assess(loaded, as_of), owner
 
 
 _COMMENTS_NOT_KEPT = {

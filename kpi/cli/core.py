@@ -17,6 +17,7 @@ from kpi.cli.common import (
     command,
     format_option,
     judge,
+    judge_indicator,
     project_root,
     warn_of_comments,
 )
@@ -72,7 +73,14 @@ def status(
 @command()
 def show(
     ctx: typer.Context,
-    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
+    indicator: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="An indicator id (high_tech_share) or a target id (high_tech_above_70, "
+            "which shows its indicator).",
+        ),
+    ],
     as_of: AsOf = None,
     output_format: Annotated[
         ShowFormat, format_option("table for people, json for scripts. Example: --format json")
@@ -87,8 +95,8 @@ def show(
     """
     from kpi.render.registry import render
 
-    report = judge(ctx, project, as_of, indicator)
-    emit(render("show", output_format.value, report, indicator, lang=language()))
+    report, indicator_id = judge_indicator(ctx, project, as_of, indicator)
+    emit(render("show", output_format.value, report, indicator_id, lang=language()))
 
 
 def _parsed(parse: Callable[[str], T], text: str, where: Path, key: str) -> T:

@@ -15,6 +15,7 @@ from kpi.cli.common import (
     command,
     format_option,
     judge,
+    judge_indicator,
     output_option,
     output_path,
 )
@@ -72,7 +73,14 @@ def report(
 @command()
 def chart(
     ctx: typer.Context,
-    indicator: Annotated[str, typer.Argument(help="Indicator id, e.g. high_tech_share.")],
+    indicator: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="An indicator id (high_tech_share) or a target id (high_tech_above_70, "
+            "which charts its indicator).",
+        ),
+    ],
     output: Annotated[
         Path,
         output_option("The chart file: FILE.svg or FILE.png (the extension chooses the format)."),
@@ -91,5 +99,6 @@ def chart(
 
     kind = chart_format(output)  # refuses an unknown extension before loading or drawing
     output_path(ctx, project, output)
-    emit(indicator_chart(judge(ctx, project, as_of, indicator), indicator, kind), output)
+    report, indicator_id = judge_indicator(ctx, project, as_of, indicator)
+    emit(indicator_chart(report, indicator_id, kind), output)
     say(_("wrote {path}").format(path=output))
