@@ -555,7 +555,7 @@ def test_export_of_a_project_without_observations_is_only_the_header(empty: Path
 
 
 def test_an_unknown_export_format_is_a_usage_error(root: Path) -> None:
-    result = kpi(root, "export", "--format", "xlsx")
+    result = kpi(root, "export", "--format", "parquet")
 
     assert result.exit_code == 2
     assert result.stdout == ""

@@ -18,10 +18,12 @@ from kpi.cli.common import (
     format_option,
     judge,
     judge_indicator,
+    output_option,
+    output_path,
     project_root,
     warn_of_comments,
 )
-from kpi.cli.output import emit, say
+from kpi.cli.output import emit, refuse_binary_on_terminal, say
 from kpi.errors import KpiError, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number, language
@@ -36,7 +38,7 @@ from kpi.store import (
 )
 
 # The choices of --format (the default first, as in kpi.render.registry) and of --status.
-StatusFormat = StrEnum("StatusFormat", ["table", "json", "csv", "markdown"])
+StatusFormat = StrEnum("StatusFormat", ["table", "json", "csv", "markdown", "xlsx"])
 ShowFormat = StrEnum("ShowFormat", ["table", "json"])
 ValidateFormat = StrEnum("ValidateFormat", ["text", "json", "github", "junit"])
 T = TypeVar("T")
@@ -52,10 +54,17 @@ def status(
     output_format: Annotated[
         StatusFormat,
         format_option(
-            "table for people; json, csv or markdown for scripts and documents. "
-            "Example: --format json"
+            "table for people; json, csv or markdown for scripts and documents; xlsx, a "
+            "workbook for the leadership (with --output). Example: --format json"
         ),
     ] = StatusFormat.table,
+    output: Annotated[
+        Path | None,
+        output_option(
+            "Write to FILE (atomically) instead of stdout; needed for xlsx on a terminal. "
+            "Example: --format xlsx --output status.xlsx"
+        ),
+    ] = None,
     project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
@@ -65,9 +74,15 @@ def status(
 
     Example: kpi status --as-of 2025 --format json
     """
-    from kpi.render.registry import render
+    from kpi.render.registry import is_binary, render
 
-    emit(render("status", output_format.value, judge(ctx, project, as_of), lang=language()))
+    name = output_format.value
+    refuse_binary_on_terminal(name, is_binary("status", name), output, "status.xlsx")
+    output = output_path(ctx, project, output)
+    judged = judge(ctx, project, as_of)
+    emit(render("status", name, judged, lang=language(), to_file=output is not None), output)
+    if output is not None:
+        say(_("wrote {path}").format(path=output))
 
 
 @command()

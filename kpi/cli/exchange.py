@@ -19,7 +19,8 @@ from kpi.cli.common import (
     output_path,
     warn_of_comments,
 )
-from kpi.cli.output import emit, say
+from kpi.cli.output import emit, refuse_binary_on_terminal, say
+from kpi.errors import fail
 from kpi.i18n import N_, _, language
 from kpi.store import Outcome, comment_lines, observations_path, record_observations
 from kpi.writing import Committed
@@ -39,7 +40,9 @@ _DRY_RUN_LINES = {
 _DRY_RUN_REPLACED_WAS = N_("replaced: {indicator} {year} = {value} (was {old}) ({where})")
 
 
-ExportFormat = StrEnum("ExportFormat", {"csv": "csv", "json": "json", "sdmx_csv": "sdmx-csv"})
+ExportFormat = StrEnum(
+    "ExportFormat", {"csv": "csv", "json": "json", "sdmx_csv": "sdmx-csv", "xlsx": "xlsx"}
+)
 
 
 @command("import")
@@ -145,28 +148,58 @@ def export(
     output_format: Annotated[
         ExportFormat,
         format_option(
-            "csv (the import's columns, so it imports back), json, or sdmx-csv for "
-            "statistical systems. Example: --format sdmx-csv"
+            "csv (the import's columns, so it imports back), json, sdmx-csv for statistical "
+            "systems, or xlsx (a workbook in the import's columns). Example: --format sdmx-csv"
         ),
     ] = ExportFormat.csv,
+    template: Annotated[
+        bool,
+        typer.Option(
+            "--template",
+            help="With --format xlsx: an empty workbook to fill in and import (a row of "
+            "guidance, the project's indicator ids as a drop-down list) instead of the "
+            "observations. Example: kpi export --format xlsx --template --output template.xlsx",
+        ),
+    ] = False,
     output: Annotated[
-        Path | None, output_option("Write to FILE (atomically) instead of stdout.")
+        Path | None,
+        output_option(
+            "Write to FILE (atomically) instead of stdout; needed for xlsx on a terminal."
+        ),
     ] = None,
     project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """Every observation in long format, one row per indicator and year (indicators in
-    targets.toml order, years ascending), values unrounded.
+    targets.toml order, years ascending), values unrounded; or, with --template, a workbook
+    to fill in.
 
     Example: kpi export --format sdmx-csv --output haiphong.sdmx.csv
     """
-    from kpi.render.registry import render
+    from kpi.render.registry import is_binary, render
 
+    name = output_format.value
+    if template and output_format is not ExportFormat.xlsx:
+        raise fail(
+            _("--template writes a workbook; it cannot be written as {format}").format(format=name),
+            hint=_("add --format xlsx"),
+        )
+    example = "template.xlsx" if template else "data.xlsx"
+    refuse_binary_on_terminal(name, is_binary("export", name), output, example)
     output = output_path(ctx, project, output)
-    table = load(ctx, project).long_table()
-    emit(render("export", output_format.value, table, lang=language()), output)
+    loaded = load(ctx, project)
+    if template:
+        from kpi.render.workbook_data import template_workbook
+
+        emit(template_workbook(loaded.indicators), output)
+        if output is not None:
+            message = _("wrote {file} (a template to fill in, {count} indicators in its list)")
+            say(message.format(file=output, count=len(loaded.indicators)))
+        return
+    table = loaded.long_table()
+    emit(render("export", name, table, lang=language()), output)
     if output is not None:
         message = _("wrote {file} ({count} observations, {format})").format(
-            file=output, count=len(table.rows), format=output_format.value
+            file=output, count=len(table.rows), format=name
         )
         say(message)

@@ -8,11 +8,33 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kpi.errors import fail
+from kpi.i18n import _
 from kpi.text import inert
 from kpi.writing import write_atomically
 
 if TYPE_CHECKING:
     from kpi.render.registry import Rendered
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (not a file, a pipe or closed)."""
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def refuse_binary_on_terminal(name: str, binary: bool, output: Path | None, example: str) -> None:
+    """A ``KpiError`` when the ``binary`` output of ``--format name`` (a workbook) would go to a
+    terminal: without ``output`` and with stdout a terminal; the hint suggests ``--output
+    example``. A file or a pipe on stdout takes the bytes (``kpi status -f xlsx > status.xlsx``)."""
+    if binary and output is None and stdout_is_terminal():
+        message = _("--format {format} writes a binary file, which a terminal cannot show")
+        raise fail(
+            message.format(format=name),
+            hint=_("pass --output FILE (e.g. --output {example})").format(example=example),
+        )
 
 
 def emit(rendered: Rendered, output: Path | None = None) -> None:

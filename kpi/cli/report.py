@@ -19,10 +19,10 @@ from kpi.cli.common import (
     output_option,
     output_path,
 )
-from kpi.cli.output import emit, say
+from kpi.cli.output import emit, refuse_binary_on_terminal, say
 from kpi.i18n import _, language
 
-ReportFormat = StrEnum("ReportFormat", ["markdown", "html"])  # each value its name
+ReportFormat = StrEnum("ReportFormat", ["markdown", "html", "xlsx"])  # each value its name
 
 
 @command()
@@ -32,8 +32,9 @@ def report(
     output_format: Annotated[
         ReportFormat,
         format_option(
-            "markdown (for a pull request or a wiki) or html (one self-contained file, "
-            "printable to A4). Example: --format html"
+            "markdown (for a pull request or a wiki), html (one self-contained file, "
+            "printable to A4) or xlsx (the workbook of kpi status --format xlsx, with "
+            "--output). Example: --format html"
         ),
     ] = ReportFormat.markdown,
     output: Annotated[
@@ -52,20 +53,22 @@ def report(
     Example: kpi report --as-of 2026 --format html --output report.html
     """
     from kpi.render.chart import target_charts
-    from kpi.render.registry import render
+    from kpi.render.registry import is_binary, render
 
+    name = output_format.value
+    refuse_binary_on_terminal(name, is_binary("report", name), output, "report.xlsx")
     output = output_path(ctx, project, output)
     judged = judge(ctx, project, as_of)
-    charts: dict[str, str] | None = None  # Markdown on stdout: no chart files
+    charts: dict[str, str] | None = None  # Markdown on stdout, or a workbook: no chart files
     if output_format is ReportFormat.html:
         charts = target_charts(judged)  # inline SVG
-    elif output is not None:
+    elif output_format is ReportFormat.markdown and output is not None:
         folder = output.with_name(f"{output.stem}_files")
         charts = {}
         for target_id, svg in target_charts(judged).items():
             emit(svg, folder / f"{target_id}.svg")  # the folder is the report's own: created
             charts[target_id] = f"{folder.name}/{target_id}.svg"
-    emit(render("report", output_format.value, judged, charts, lang=language()), output)
+    emit(render("report", name, judged, charts, lang=language()), output)
     if output is not None:
         say(_("wrote {path}").format(path=output))
 

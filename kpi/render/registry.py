@@ -1,9 +1,9 @@
 """Every command's ``--format`` choices, each a function of a ``kpi/render`` module that takes
-the command's subject (assessment, gate result, observation table...) and returns text or bytes
-(written by ``kpi.cli.output.emit``), or a JSON document (a dict) that ``render`` turns into
-text. ``FORMATS`` names each by module and function, so a command imports only the format it
-runs. Formats for people follow ``--lang``; the others are the same in every language, but for
-the notes' messages (PRODUCT.md)."""
+the command's subject (assessment, gate result, observation table...) and returns text, bytes
+(a workbook: ``binary``) or a JSON document (a dict) that ``render`` turns into text, which
+``kpi.cli.output.emit`` writes. ``FORMATS`` names each by module and function, so a command
+imports only the format it runs. Formats for people follow ``--lang``; the others are the same
+in every language, but for the notes' messages (PRODUCT.md)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,16 @@ Rendered = str | bytes
 class Format:
     """One ``--format`` choice: the function of a ``kpi.render`` module that renders it; whether
     it is for people (its text follows ``--lang``); whether it carries notes, whose messages follow
-    ``--lang`` even in a machine format (the function then takes ``notes_lang``)."""
+    ``--lang`` even in a machine format (the function then takes ``notes_lang``); whether it is
+    laid out for the terminal on stdout (the function then takes ``terminal``, ``False`` for a
+    file); whether it is ``binary`` (bytes, which a terminal cannot show)."""
 
     module: str
     function: str
     for_people: bool = False
     note_messages: bool = False
+    fits_terminal: bool = False
+    binary: bool = False
 
     def load(self) -> Callable[..., Rendered | dict[str, Any]]:
         """The rendering function (its module is imported now)."""
@@ -38,10 +42,11 @@ class Format:
 # command -> --format choice -> format; the first choice is the command's default.
 FORMATS: dict[str, dict[str, Format]] = {
     "status": {
-        "table": Format("table", "status_table", for_people=True),
+        "table": Format("table", "status_table", for_people=True, fits_terminal=True),
         "json": Format("status_json", "status_document", note_messages=True),
         "csv": Format("csv_table", "status_csv"),
         "markdown": Format("markdown", "status_markdown", for_people=True),
+        "xlsx": Format("workbook_status", "status_workbook", for_people=True, binary=True),
     },
     "show": {
         "table": Format("table", "show_table", for_people=True),
@@ -62,11 +67,13 @@ FORMATS: dict[str, dict[str, Format]] = {
     "report": {
         "markdown": Format("report_markdown", "report_markdown", for_people=True),
         "html": Format("report_html", "report_html", for_people=True),
+        "xlsx": Format("workbook_status", "report_workbook", for_people=True, binary=True),
     },
     "export": {
         "csv": Format("export", "render_csv"),
         "json": Format("export", "json_document"),
         "sdmx-csv": Format("export", "render_sdmx_csv"),
+        "xlsx": Format("workbook_data", "export_workbook", binary=True),
     },
 }
 
@@ -76,11 +83,19 @@ def choices(command: str) -> tuple[str, ...]:
     return tuple(FORMATS[command])
 
 
-def render(command: str, name: str, *subject: Any, lang: str) -> Rendered:
+def is_binary(command: str, name: str) -> bool:
+    """Whether format ``name`` of ``command`` renders bytes (a workbook) rather than text."""
+    return FORMATS[command][name].binary
+
+
+def render(command: str, name: str, *subject: Any, lang: str, to_file: bool = False) -> Rendered:
     """Render ``subject`` in format ``name`` of ``command`` (both as in ``FORMATS``): in ``lang``
-    for people; for machines in English (the message ids), but for the notes' messages."""
+    for people; for machines in English (the message ids), but for the notes' messages. With
+    ``to_file`` (``--output``) a format laid out for the terminal is laid out as for a file."""
     chosen = FORMATS[command][name]
-    options = {"notes_lang": lang} if chosen.note_messages else {}
+    options: dict[str, Any] = {"notes_lang": lang} if chosen.note_messages else {}
+    if chosen.fits_terminal and to_file:
+        options["terminal"] = False
     with speaking(lang if chosen.for_people else DEFAULT_LANGUAGE):
         rendered = chosen.load()(*subject, **options)
     if isinstance(rendered, dict):  # a JSON document
@@ -90,4 +105,4 @@ def render(command: str, name: str, *subject: Any, lang: str) -> Rendered:
     return rendered
 
 
-__all__ = ["FORMATS", "Format", "Rendered", "choices", "render"]
+__all__ = ["FORMATS", "Format", "Rendered", "choices", "is_binary", "render"]

@@ -53,11 +53,16 @@ class _Buffer(io.StringIO):
     encoding = "utf-8"  # a plain attribute: StringIO's own is read-only (and None)
 
 
-def _console(width: int | None) -> tuple[Console, _Buffer]:
+def _console(width: int | None, terminal: bool = True) -> tuple[Console, _Buffer]:
     """A console drawing into a buffer as Rich would on stdout (terminal or not, colours, encoding,
     and width if ``width`` is ``None``), but a non-empty ``NO_COLOR`` drops every escape code (Rich
-    keeps bold, dim, italic), and a legacy Windows console (Windows API colours) gets plain text."""
+    keeps bold, dim, italic), and a legacy Windows console (Windows API colours) gets plain text.
+    Not for the ``terminal`` (``--output FILE``): as Rich would on a file, whatever stdout is."""
     real = Console()  # only asked how stdout is, never printed to
+    if not terminal:  # UTF-8, no colour, $COLUMNS or 80 wide: what ``kpi status > FILE`` writes
+        real = Console(
+            file=io.StringIO(), force_terminal=False, color_system=None, legacy_windows=False
+        )
     legacy = real.legacy_windows and real.is_terminal
     colours = None if os.environ.get("NO_COLOR") or legacy else real.color_system
     buffer = _Buffer()
@@ -196,11 +201,14 @@ def _plain(
     return _fitted(console, [(columns, frame, ())])
 
 
-def status_table(report: ProjectAssessment, *, width: int | None = None) -> str:
+def status_table(
+    report: ProjectAssessment, *, width: int | None = None, terminal: bool = True
+) -> str:
     """``kpi status`` for people, as the text to write on stdout: every target (and monitored
     indicator) as tables, their notes, the legend of the marks and a one-line summary.
-    ``width``: the terminal's columns (``None``: as Rich detects stdout, see ``_console``)."""
-    console, buffer = _console(width)
+    ``width``: the terminal's columns (``None``: as Rich detects stdout, see ``_console``); not
+    for the ``terminal``: the text for a file (``--output``), as ``_console`` says."""
+    console, buffer = _console(width, terminal)
     if len(report.targets) > LARGE:
         _print_large_status(console, report)
     else:  # every column from ``WIDE`` on; else, or where they do not fit whole, the narrow ones
