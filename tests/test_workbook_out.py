@@ -255,18 +255,29 @@ def test_status_workbook_figures_are_numbers_with_formats_and_percent_stays_perc
     manufacturing = next(r for r in sheet.iter_rows(2) if r[1].value == "manufacturing_55_by_2030")
     cell = {heading: manufacturing[i] for i, heading in enumerate(headings)}
     assert cell["Latest value"].value == 44.4  # 44.4 %, not 0.444 shown as a percentage
-    for heading in ("Latest year", "Latest value", "Gap", "Required pace (per year)"):
+    for heading in (
+        "Latest year",
+        "Latest value",
+        "Change to the target",
+        "Required change a year",
+    ):
         assert cell[heading].data_type == "n", heading
     assert cell["Latest year"].number_format == "0"
     assert "%" not in cell["Latest value"].number_format
     assert cell["Latest value"].number_format == "#,##0.0#"
-    assert cell["Gap"].value == pytest.approx(10.6)
+    assert cell["Change to the target"].value == pytest.approx(10.6)
+    assert cell["Required change a year"].value == pytest.approx(10.6 / 5)
+    assert cell["Next year"].value == 2026
+    high = next(r for r in sheet.iter_rows(2) if r[1].value == "high_tech_above_70")
+    high_cell = {heading: high[i] for i, heading in enumerate(headings)}
+    assert high_cell["Years ahead of plan"].value == pytest.approx(3.44896, abs=5e-6)
+    assert high_cell["Next year needs"].value == pytest.approx(60.6 * (70 / 60.6) ** (1 / 7))
     assert cell["Flags"].value == "E|"
     assert "estimate" in cell["Notes"].value and "series break" in cell["Notes"].value
     for row in sheet.iter_rows(2):
         for heading, each in zip(headings, row, strict=True):
             if (
-                heading in ("Latest year", "Trend since", "Baseline year")
+                heading in ("Latest year", "Trend since", "Baseline year", "Next year")
                 and each.value is not None
             ):
                 assert isinstance(each.value, int), heading

@@ -29,10 +29,12 @@ STATUS_COLUMNS = (
     (N_("Indicator id"), "text"), (N_("Target id"), "text"), (N_("Indicator"), "wrap"),
     (N_("Goal"), "text"), (N_("Status"), "text"), (N_("Baseline year"), "year"),
     (N_("Baseline value"), "number"), (N_("Latest year"), "year"), (N_("Latest value"), "number"),
-    (N_("Flags"), "flag"), (N_("Unit"), "text"), (N_("Gap"), "number"),
-    (N_("Required pace (per year)"), "number"), (N_("Required growth (%/yr)"), "number"),
+    (N_("Flags"), "flag"), (N_("Unit"), "text"), (N_("Change to the target"), "number"),
+    (N_("Required change a year"), "number"), (N_("Required growth (%/yr)"), "number"),
+    (N_("Next year"), "year"), (N_("Next year needs"), "number"),
     (N_("Trend (%/yr)"), "number"), (N_("Trend since"), "year"), (N_("Projected"), "number"),
-    (N_("Progress ratio R"), "ratio"), (N_("Notes"), "wrap"),
+    (N_("Progress ratio R"), "ratio"), (N_("Years ahead of plan"), "number"),
+    (N_("Notes"), "wrap"),
 )  # fmt: skip
 FROZEN_COLUMNS = 3  # the ids and the name stay in view when scrolling right
 MONITORED = N_("Monitored (no target)")
@@ -117,17 +119,24 @@ def _flags(latest: Observation | None, as_of: int) -> str | None:
 
 def _target_row(a: TargetAssessment, as_of: int) -> list[Cell | Styled]:
     baseline = _BASELINES[a.kind.name](a.target)
-    latest = a.latest
+    latest, next_year = a.latest, a.next_year_needs
     return [
         a.indicator_id, a.target.id, human.name_of(a.indicator) or a.indicator_id,
         human.goal_text(a.target, a.indicator.unit), _status_cell(a.status),
         baseline.year if baseline else None, baseline.value if baseline else None,
         latest.year if latest else None, latest.value if latest else None,
         _flags(latest, as_of), unit_text(a.indicator.unit),
-        finite(a.gap), finite(a.required_pace), finite(a.required_growth_pct),
+        finite(human.change_needed(a)), finite(_pace(a)), finite(a.required_growth_pct),
+        next_year.year if next_year else None, finite(next_year.value) if next_year else None,
         finite(a.observed_growth_pct), a.trend_from, finite(a.projected),
-        finite(a.progress_ratio), _notes(a.notes),
+        finite(a.progress_ratio), finite(a.years_ahead_of_plan), _notes(a.notes),
     ]  # fmt: skip
+
+
+def _pace(a: TargetAssessment) -> float | None:
+    """The change a year a level target needs, signed in the indicator's own terms (negative:
+    it must fall); a rate target's pace is its required growth, in the next column."""
+    return human.level_pace(a) if a.kind is LEVEL else None
 
 
 def _monitored_row(m: MonitoredSummary, as_of: int) -> list[Cell | Styled]:
@@ -136,8 +145,8 @@ def _monitored_row(m: MonitoredSummary, as_of: int) -> list[Cell | Styled]:
         m.indicator_id, None, human.name_of(m.indicator) or m.indicator_id, None, _(MONITORED),
         None, None, latest.year if latest else None, latest.value if latest else None,
         _flags(latest, as_of), unit_text(m.indicator.unit),
-        None, None, None, finite(m.observed_growth_pct), m.trend_from, None, None,
-        _notes(m.notes),
+        None, None, None, None, None, finite(m.observed_growth_pct), m.trend_from, None, None,
+        None, _notes(m.notes),
     ]  # fmt: skip
 
 
