@@ -12,20 +12,33 @@ from pathlib import Path
 
 from kpi.errors import Problem
 from kpi.kinds import Figures
-from kpi.model import TARGETS_FILE, AssessmentSettings, Origin
+from kpi.model import TARGETS_FILE, AssessmentSettings, GateSettings, Origin, TargetGate
 from kpi.progress import ProjectAssessment, Status, TargetAssessment, finite
 
 FAIL_ON_CHOICES = (Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
 
 
 class Level(StrEnum):
-    """How loudly a verdict is reported: ``error`` fails the gate, ``warning`` is one step better
-    than ``--fail-on``, ``notice`` is missing data that does not fail, ``ok`` is the rest."""
+    """How loudly a verdict is reported: ``error`` fails the gate; ``warning`` is a target that
+    would fail but whose ``gate`` is ``"warn"``, or whose data is stale; ``notice`` a target
+    without usable data that does not fail; ``ok`` the rest (never a warning for its status
+    alone); ``off`` a target whose ``gate`` is ``"off"``, not judged."""
 
     ERROR = "error"
     WARNING = "warning"
     NOTICE = "notice"
     OK = "ok"
+    OFF = "off"
+
+
+class Reason(StrEnum):
+    """Why a verdict has its level (stable codes; several may hold)."""
+
+    STATUS = "status"  # the status is at or worse than fail_on
+    MISSING = "missing"  # no usable data: no_data or insufficient_data
+    STALE = "stale"  # the latest observation is stale (its assessment's ``stale`` note)
+    GATE_WARN = "gate_warn"  # it would fail, but its gate is "warn"
+    GATE_OFF = "gate_off"  # its gate is "off": not judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +51,19 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Judgement:
+    """A target's level, every reason that holds (``Reason``, in its order) and those of them
+    that fail under the gate's settings, before the target's own ``gate`` softens them."""
+
+    level: Level
+    reasons: tuple[Reason, ...] = ()
+    failing: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
-    """One target judged against the gate: ``passed`` is false exactly when ``level`` is error."""
+    """One target judged against the gate: ``passed`` is false exactly when ``level`` is error;
+    ``reasons`` and ``failing`` as in ``Judgement``."""
 
     assessment: TargetAssessment
     passed: bool
@@ -49,6 +73,8 @@ class Verdict:
     actual: Figures
     pace_unit: str
     location: Location | None = None
+    reasons: tuple[Reason, ...] = ()
+    failing: tuple[Reason, ...] = ()
 
     @property
     def target_id(self) -> str:
@@ -57,6 +83,11 @@ class Verdict:
     @property
     def status(self) -> Status:
         return self.assessment.status
+
+    @property
+    def gate(self) -> TargetGate:
+        """The target's own ``gate`` setting in ``targets.toml``."""
+        return self.assessment.target.gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +99,7 @@ class GateResult:
     fail_on: Status
     fail_on_missing: bool
     verdicts: tuple[Verdict, ...]
+    fail_on_stale: bool = False
 
     @property
     def passed(self) -> bool:
@@ -78,13 +110,35 @@ class GateResult:
         return sum(1 for v in self.verdicts if v.level is level)
 
     def outcome_counts(self) -> dict[str, int]:
-        """How many verdicts ``failed``, ``warned``, were ``skipped`` (no usable data) or are ok."""
-        words = ("failed", "warned", "skipped", "ok")  # one per level, in ``Level`` order
+        """How many verdicts ``failed``, ``warned``, were ``skipped`` (no usable data), are ok, or
+        are ``off`` (not judged)."""
+        words = ("failed", "warned", "skipped", "ok", "off")  # one per level, in ``Level`` order
         return {word: self.count(level) for word, level in zip(words, Level, strict=True)}
 
     def status_counts(self) -> dict[Status, int]:
         """How many targets have each status, every status listed (in ``Status`` order)."""
         return {status: sum(v.status is status for v in self.verdicts) for status in Status}
+
+
+def resolve_settings(
+    file: GateSettings,
+    *,
+    fail_on: str | None = None,
+    fail_on_missing: bool | None = None,
+    fail_on_worse: bool | None = None,
+    fail_on_stale: bool | None = None,
+) -> GateSettings:
+    """The gate's settings in effect: the ``[gate]`` table of ``targets.toml`` (``file``, its
+    defaults where a key is left out), each setting given here (not ``None``: a command-line
+    flag) overriding the file's; a ``ValueError`` for a value the table would refuse."""
+    flags = {
+        "fail_on": fail_on,
+        "fail_on_missing": fail_on_missing,
+        "fail_on_worse": fail_on_worse,
+        "fail_on_stale": fail_on_stale,
+    }
+    given = {key: value for key, value in flags.items() if value is not None}
+    return GateSettings.model_validate(file.model_dump() | given)
 
 
 def ratio_threshold(fail_on: Status, settings: AssessmentSettings) -> float | None:
@@ -94,19 +148,50 @@ def ratio_threshold(fail_on: Status, settings: AssessmentSettings) -> float | No
     return dict(thresholds).get(fail_on)
 
 
-def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
-    """``error`` at or worse than ``fail_on`` (or missing data with ``fail_on_missing``),
-    ``warning`` one step better than ``fail_on`` unless that is on track (a target on track or
-    achieved is always ``ok``), ``notice`` for missing data, else ``ok``."""
-    severity, limit = status.severity, fail_on.severity
+def judge(
+    status: Status,
+    fail_on: Status,
+    fail_on_missing: bool,
+    *,
+    stale: bool = False,
+    fail_on_stale: bool = False,
+    gate: TargetGate = "error",
+) -> Judgement:
+    """Judge one target (``docs/ci.md``, levels). Its reasons: ``status`` at or worse than
+    ``fail_on`` (fails), ``missing`` data (fails with ``fail_on_missing``), ``stale`` data (fails
+    with ``fail_on_stale``). Any failing reason makes it an ``error``, a ``warning`` instead at
+    ``gate = "warn"``; else stale data is a ``warning`` (but for a target on track or achieved,
+    which is ``ok`` in every format unless ``fail_on_stale``), missing data a ``notice``, the rest
+    ``ok``. At ``gate = "off"`` it is ``off``, not judged."""
+    limit = fail_on.severity
     if limit is None:
         raise ValueError(f"cannot fail on {fail_on.value}")
-    if severity is None:
-        return Level.ERROR if fail_on_missing else Level.NOTICE
-    if severity >= limit:
-        return Level.ERROR
-    on_course = status in (Status.ACHIEVED, Status.ON_TRACK)
-    return Level.WARNING if severity == limit - 1 and not on_course else Level.OK
+    if gate == "off":
+        return Judgement(Level.OFF, (Reason.GATE_OFF,))
+    holds = {
+        Reason.STATUS: status.severity is not None and status.severity >= limit,
+        Reason.MISSING: status.is_missing,
+        Reason.STALE: stale,
+    }
+    fails = {Reason.STATUS: True, Reason.MISSING: fail_on_missing, Reason.STALE: fail_on_stale}
+    reasons = tuple(reason for reason, held in holds.items() if held)
+    failing = tuple(reason for reason in reasons if fails[reason])
+    if failing and gate == "warn":
+        return Judgement(Level.WARNING, (*reasons, Reason.GATE_WARN), failing)
+    if failing:
+        return Judgement(Level.ERROR, reasons, failing)
+    if stale and status not in (Status.ACHIEVED, Status.ON_TRACK):
+        return Judgement(Level.WARNING, reasons)
+    if status.is_missing:
+        return Judgement(Level.NOTICE, reasons)
+    return Judgement(Level.OK, tuple(r for r in reasons if r is not Reason.STALE))
+
+
+def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
+    """The level of a target with fresh data at ``gate = "error"`` (``judge``): ``error`` at or
+    worse than ``fail_on`` (or missing data with ``fail_on_missing``), ``notice`` for missing data,
+    else ``ok``."""
+    return judge(status, fail_on, fail_on_missing).level
 
 
 def _pace_unit(unit: str, pace_is_slope: bool) -> str:
@@ -122,30 +207,50 @@ def evaluate(
     *,
     fail_on: Status = Status.OFF_TRACK,
     fail_on_missing: bool = False,
+    fail_on_stale: bool = False,
     settings: AssessmentSettings | None = None,
     locations: Mapping[str, Location] | None = None,
 ) -> GateResult:
-    """Judge every target: it fails at or worse than ``fail_on`` (a status with a severity), or
-    without usable data with ``fail_on_missing``. ``settings`` (default ones when ``None``) give
-    the expected progress ratio; ``locations`` (``locate_targets``) where annotations point."""
+    """Judge every target (``judge``) by its status, its data's freshness (the ``stale`` note)
+    and its own ``gate``: it fails at or worse than ``fail_on`` (a status with a severity),
+    without usable data with ``fail_on_missing``, with stale data with ``fail_on_stale``.
+    ``settings`` (default ones when ``None``) give the expected progress ratio; ``locations``
+    (``locate_targets``) where annotations point."""
     threshold = ratio_threshold(fail_on, settings or AssessmentSettings())
     verdicts = []
     for a in report.targets:
-        level = level_of(a.status, fail_on, fail_on_missing)
+        stale = any(note.code == "stale" for note in a.notes)
+        judged = judge(
+            a.status,
+            fail_on,
+            fail_on_missing,
+            stale=stale,
+            fail_on_stale=fail_on_stale,
+            gate=a.target.gate,
+        )
         figures = a.kind.gate_figures(a)
         verdicts.append(
             Verdict(
                 a,
-                passed=level is not Level.ERROR,
-                level=level,
+                passed=judged.level is not Level.ERROR,
+                level=judged.level,
                 comparator=figures.comparator,
                 expected=replace(figures.expected, progress_ratio=threshold),
                 actual=replace(figures.actual, progress_ratio=finite(a.progress_ratio)),
                 pace_unit=_pace_unit(a.indicator.unit, figures.pace_is_slope),
                 location=locations.get(a.target.id) if locations else None,
+                reasons=judged.reasons,
+                failing=judged.failing,
             )
         )
-    return GateResult(report.project_name, report.as_of, fail_on, fail_on_missing, tuple(verdicts))
+    return GateResult(
+        report.project_name,
+        report.as_of,
+        fail_on,
+        fail_on_missing,
+        tuple(verdicts),
+        fail_on_stale=fail_on_stale,
+    )
 
 
 # -- where annotations point ---------------------------------------------------------------

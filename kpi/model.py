@@ -69,7 +69,17 @@ def _check_identifier(text: str) -> str:
     return text
 
 
-Identifier = Annotated[str, AfterValidator(_check_identifier)]
+# The JSON Schema (kpi schema) states the same rule for editors: a pattern and the device names.
+Identifier = Annotated[
+    str,
+    AfterValidator(_check_identifier),
+    Field(
+        json_schema_extra={
+            "pattern": f"^{IDENTIFIER_PATTERN.pattern}$",
+            "not": {"enum": sorted(WINDOWS_DEVICE_NAMES)},
+        }
+    ),
+]
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 FiniteNumber = Annotated[float, Field(allow_inf_nan=False), AfterValidator(check_magnitude)]
 # Text fields, each with its kind's limits (kpi.text): no control character, not blank.
@@ -80,6 +90,9 @@ NoteText = Annotated[str, Field(min_length=1), AfterValidator(check_text("note")
 UrlText = Annotated[str, Field(min_length=1), AfterValidator(check_text("url"))]
 Comparator = Literal[">=", ">", "<=", "<"]
 ObservationStatus = Literal["A", "E", "P", "F"]
+FailOn = Literal["at_risk", "off_track", "moving_away"]
+TargetGate = Literal["off", "warn", "error"]
+MAX_UPDATE_EVERY = 100
 
 
 class _Strict(BaseModel):
@@ -109,11 +122,36 @@ class AssessmentSettings(_Strict):
         return self
 
 
+class GateSettings(_Strict):
+    """The ``[gate]`` table: what makes ``kpi check`` fail (exit 1); its flags override each key."""
+
+    fail_on: FailOn = Field(
+        "off_track",
+        description="Fail when a target's status is this or worse "
+        "(achieved < on_track < at_risk < off_track < moving_away).",
+    )
+    fail_on_missing: bool = Field(
+        False, description="Also fail on targets without usable data (no_data, insufficient_data)."
+    )
+    fail_on_worse: bool = Field(
+        False, description="Also fail on a target whose status got worse than at the baseline."
+    )
+    fail_on_stale: bool = Field(
+        False, description="Also fail on a target whose latest observation is stale."
+    )
+
+
 class Baseline(_Strict):
     """A target's reference point: the planned path starts here."""
 
     year: Year
     value: FiniteNumber
+
+
+_GATE_HELP = (
+    "How kpi check treats this target: error (default) fails the gate, warn reports what would "
+    "fail as a warning, off leaves the target unjudged."
+)
 
 
 class LevelTarget(_Strict):
@@ -128,6 +166,7 @@ class LevelTarget(_Strict):
     baseline: Baseline | None = None
     method: Literal["compound", "linear"] = "compound"
     source: SourceText | None = None
+    gate: TargetGate = Field("error", description=_GATE_HELP)
 
     @model_validator(mode="after")
     def _baseline_before_target(self) -> LevelTarget:
@@ -148,6 +187,7 @@ class RateTarget(_Strict):
     end: Year
     average: Literal["compound", "arithmetic"] = "compound"
     source: SourceText | None = None
+    gate: TargetGate = Field("error", description=_GATE_HELP)
 
     @model_validator(mode="after")
     def _ordered(self) -> RateTarget:
@@ -165,6 +205,11 @@ class _IndicatorBase(_Strict):
     bounds: Annotated[list[FiniteNumber], Field(min_length=2, max_length=2)] | None = None
     owner: NameText | None = None
     description: NoteText | None = None
+    update_every: Annotated[int, Field(ge=1, le=MAX_UPDATE_EVERY)] = Field(
+        1,
+        description="Years between two publications of the indicator (1: yearly). The latest "
+        "observation is stale when it is more than update_every + 1 years before --as-of.",
+    )
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> _IndicatorBase:
@@ -196,6 +241,7 @@ class TargetsFile(_Strict):
 
     project: ProjectInfo
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
+    gate: GateSettings = Field(default_factory=GateSettings)
     indicators: dict[Identifier, Indicator] = {}
 
 

@@ -28,7 +28,8 @@ from kpi.model import (
 from kpi.notes import Note
 
 RELATIVE_TOLERANCE = 1e-9
-STALE_AFTER_YEARS = 2
+PUBLICATION_LAG_YEARS = 1
+"""How long after a year its figure is normally published (a yearbook: the next year)."""
 
 
 class Status(StrEnum):
@@ -269,12 +270,30 @@ def path_between(start: PathPoint, end: PathPoint, compound: bool) -> tuple[Path
     return tuple(points)
 
 
-def freshness_notes(latest: Observation, as_of: int) -> list[Note]:
-    """The notes on the latest observation used: ``stale`` when it is more than
-    ``STALE_AFTER_YEARS`` before ``as_of``, ``estimated`` or ``provisional`` by its status."""
+def stale_after(update_every: int) -> int:
+    """The age in years beyond which the latest observation of an indicator published every
+    ``update_every`` years is stale: the next figure was due ``update_every`` years after it and
+    is published ``PUBLICATION_LAG_YEARS`` later, so 2 for a yearly indicator."""
+    return update_every + PUBLICATION_LAG_YEARS
+
+
+STALE_AFTER_YEARS = stale_after(1)
+"""``stale_after`` of a yearly indicator (``update_every = 1``, the default)."""
+
+
+def is_stale(year: int, as_of: int, update_every: int) -> bool:
+    """True when an indicator's latest observation, from ``year``, is stale as of ``as_of``: more
+    than ``stale_after(update_every)`` years old (``as_of - year > update_every + 1``)."""
+    return as_of - year > stale_after(update_every)
+
+
+def freshness_notes(latest: Observation, as_of: int, update_every: int) -> list[Note]:
+    """The notes on the latest observation used of an indicator published every
+    ``update_every`` years: ``stale`` when ``is_stale``, ``estimated`` or ``provisional`` by its
+    status."""
     notes = []
     age = as_of - latest.year
-    if age > STALE_AFTER_YEARS:
+    if is_stale(latest.year, as_of, update_every):
         notes.append(Note("stale", {"year": latest.year, "age": age, "as_of": as_of}))
     status_note = {"E": "estimated", "P": "provisional"}.get(latest.status)
     if status_note is not None:
@@ -307,7 +326,7 @@ def summarise_monitored(
         latest=latest,
         observed_growth_pct=growth,
         trend_from=trend_from,
-        notes=(*freshness_notes(latest, as_of), *trend_notes),
+        notes=(*freshness_notes(latest, as_of, indicator.update_every), *trend_notes),
     )
 
 

@@ -41,6 +41,7 @@ INDICATOR = "high_tech_share"
 # Every command of `kpi --help`; main() fails when kpi lists one that is not here.
 COMMANDS = (
     "status", "show", "record", "validate", "init", "import", "export", "check", "report", "chart",
+    "schema",
 )  # fmt: skip
 
 
@@ -175,6 +176,10 @@ def language_steps(language: str, folder: Path) -> list[Step]:
              stderr_has=(t.wrote,), files=(folder / "chart.svg",)),
         Step(on("chart", INDICATOR, "--as-of", AS_OF, "--output", str(folder / "chart.png")),
              stderr_has=(t.wrote,), files=(folder / "chart.png",)),
+        Step(("--lang", language, "schema", "targets"), stdout_parses=_json),
+        Step(("--lang", language, "schema", "observations", "--output",
+              str(folder / "observations.schema.json")), stderr_has=(t.wrote,),
+             files=(folder / "observations.schema.json",)),
         Step(("--lang", language, "init", "--blank", str(folder / "blank")),
              stderr_has=(t.created,), files=(folder / "blank" / "targets.toml",)),
         Step(("--lang", language, "init", str(project)), REFUSED, stderr_has=(t.error,)),

@@ -36,6 +36,7 @@ DEFERRED_AT_IMPORT = (
     "kpi.exchange",
     "kpi.gate",
     "kpi.render.status_json",
+    "kpi.schema",
     "kpi.template",
 )
 DEFERRED_PREFIXES = ("kpi.render",)

@@ -30,6 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 VERSION = kpi.__version__
 CATALOGUE = ("kpi/locale/vi/LC_MESSAGES/kpi.mo", "kpi/locale/vi/LC_MESSAGES/kpi.po")
 STYLE_SHEET = "kpi/render/report.css"  # kpi report --format html
+# kpi schema's files, for editors (kpi.schema.shipped)
+SCHEMAS = ("kpi/schemas/observations.schema.json", "kpi/schemas/targets.schema.json")
 BUILD_TIMEOUT = 600  # seconds; a cold pip cache downloads matplotlib and numpy
 RUN_TIMEOUT = 120
 
@@ -181,11 +183,14 @@ def test_the_wheel_carries_every_file_a_command_reads(installed: Installed) -> N
     templates = _package_files(installed.source, "templates/**/*")
     assert "kpi/templates/haiphong/targets.toml" in templates
     modules = _package_files(installed.source, "**/*.py")
-    expected = {*CATALOGUE, STYLE_SHEET, "kpi/py.typed", "kpi/__main__.py", *templates, *modules}
+    expected = {*CATALOGUE, STYLE_SHEET, *SCHEMAS, "kpi/py.typed", "kpi/__main__.py", *templates}
+    expected |= set(modules)
     assert sorted(expected - names) == []
     assert [name for name in names if "__pycache__" in name or name.startswith("tests/")] == []
     with zipfile.ZipFile(installed.wheel) as archive:
         assert archive.read(CATALOGUE[0]) == (installed.source / CATALOGUE[0]).read_bytes()
+        for schema in SCHEMAS:
+            assert archive.read(schema) == (installed.source / schema).read_bytes()
         metadata = archive.read(f"kpi-{VERSION}.dist-info/METADATA").decode("utf-8")
     assert f"\nVersion: {VERSION}\n" in metadata
     assert "\nRequires-Dist: filelock>=3.13\n" in metadata
@@ -196,7 +201,7 @@ def test_the_sdist_carries_the_catalogue_and_builds_the_same_wheel(installed: In
     assert installed.sdist.name == f"{top}.tar.gz"
     with tarfile.open(installed.sdist) as archive:
         names = {name.removeprefix(f"{top}/") for name in archive.getnames()}
-    expected = {*CATALOGUE, STYLE_SHEET, "kpi/py.typed"}
+    expected = {*CATALOGUE, STYLE_SHEET, *SCHEMAS, "kpi/py.typed"}
     expected |= set(_package_files(installed.source, "templates/**/*"))
     expected |= {"pyproject.toml", "README.md", "targets.toml", "observations/grdp_growth.toml"}
     assert sorted(expected - names) == []
@@ -257,3 +262,15 @@ def test_the_installed_module_is_the_venvs_not_the_checkouts(installed: Installe
     assert module.is_relative_to(installed.venv.resolve()), module
     assert not module.is_relative_to(REPO), module
     assert (locale / "vi" / "LC_MESSAGES" / "kpi.mo").is_file()
+
+
+def test_the_installed_package_ships_the_schemas_kpi_schema_prints(installed: Installed) -> None:
+    for kind in ("targets", "observations"):
+        code = f"from kpi.schema import shipped; print(shipped({kind!r}), end='')"
+        located = _run([installed.python, "-c", code], installed.work, installed.env)
+        assert (located.returncode, located.stderr) == (0, ""), kind
+        path = Path(located.stdout).resolve()
+        assert path.is_relative_to(installed.venv.resolve()), path
+        printed = _run([installed.kpi, "schema", kind], installed.work, installed.env)
+        assert (printed.returncode, printed.stderr) == (0, "")
+        assert printed.stdout == path.read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import typer
 
-from kpi.cli import core, exchange, gate, report  # noqa: F401  (each registers its commands)
+from kpi.cli import core, exchange, gate, report, schema  # noqa: F401  (each registers its commands)
 from kpi.cli.common import app, begin_run, failure_exit_code, finish_output
 from kpi.cli.streams import configure_streams
 from kpi.errors import Terminated

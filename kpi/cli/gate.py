@@ -32,19 +32,33 @@ def check(
     ctx: typer.Context,
     as_of: AsOf = None,
     fail_on: Annotated[
-        FailOn,
+        FailOn | None,
         typer.Option(
+            show_default=False,
             help="Fail when a target's status is this or worse "
-            "(achieved < on_track < at_risk < off_track < moving_away). Example: --fail-on at_risk",
+            "(achieved < on_track < at_risk < off_track < moving_away); default: fail_on in "
+            "the [gate] table of targets.toml, else off_track. Example: --fail-on at_risk",
         ),
-    ] = FailOn.off_track,
+    ] = None,
     fail_on_missing: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--fail-on-missing",
-            help="Also fail on targets without usable data (no_data, insufficient_data).",
+            "--fail-on-missing/--no-fail-on-missing",
+            show_default=False,
+            help="Also fail on targets without usable data (no_data, insufficient_data), or not; "
+            "default: fail_on_missing in [gate], else not. Example: --fail-on-missing",
         ),
-    ] = False,
+    ] = None,
+    fail_on_stale: Annotated[
+        bool | None,
+        typer.Option(
+            "--fail-on-stale/--no-fail-on-stale",
+            show_default=False,
+            help="Fail on targets whose latest observation is stale (older than the indicator's "
+            "update_every + 1 years), or only warn; default: fail_on_stale in [gate], else "
+            "warn. Example: --fail-on-stale",
+        ),
+    ] = None,
     output_format: Annotated[
         CheckFormat,
         format_option(
@@ -56,11 +70,12 @@ def check(
     lang: Lang = None,
 ) -> None:
     """The CI gate: exit 1 when any target's status is at or worse than --fail-on (default
-    off_track), 0 otherwise; 2 when the data is invalid.
+    off_track), 0 otherwise; 2 when the data is invalid. The [gate] table of targets.toml and
+    each target's gate ("off", "warn", "error") set it too; the options override the table.
 
     Example: kpi check --as-of 2026 --fail-on at_risk --format github
     """
-    from kpi.gate import evaluate, locate_targets
+    from kpi.gate import evaluate, locate_targets, resolve_settings
     from kpi.render import gate_text
     from kpi.render.registry import render
 
@@ -75,12 +90,20 @@ def check(
                 file=Path(TARGETS_FILE),
                 hint=_("add targets to an indicator ([[indicators.<id>.targets]] in targets.toml)"),
             )
+        # The flags given override the [gate] table of targets.toml.
+        gate = resolve_settings(
+            loaded.definition.gate,
+            fail_on=None if fail_on is None else fail_on.value,
+            fail_on_missing=fail_on_missing,
+            fail_on_stale=fail_on_stale,
+        )
         # Only the machine formats point at file lines; the text format need not look them up.
         located = output_format is not CheckFormat.text
         result = evaluate(
             report,
-            fail_on=Status(fail_on.value),
-            fail_on_missing=fail_on_missing,
+            fail_on=Status(gate.fail_on),
+            fail_on_missing=gate.fail_on_missing,
+            fail_on_stale=gate.fail_on_stale,
             settings=loaded.definition.assessment,
             locations=locate_targets(report, root, Path.cwd()) if located else None,
         )

@@ -55,7 +55,7 @@ def assess_level(
     latest = usable[-1]
     t, y, big_t, v = latest.year, latest.value, target.year, target.value
     d = direction(target.comparator)
-    notes = freshness_notes(latest, as_of)
+    notes = freshness_notes(latest, as_of, indicator.update_every)
 
     gap = d * (v - y)
     span = big_t - t  # years from the latest observation to the target year

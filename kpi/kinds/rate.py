@@ -84,7 +84,7 @@ def assess_rate(
     period = len(in_period) + remaining
     mean = average_rate(rates, target.average)
     gap = target.low - mean
-    notes = [*freshness_notes(last, as_of), _band_note(last, target)]
+    notes = [*freshness_notes(last, as_of, indicator.update_every), _band_note(last, target)]
     if missing:
         notes.append(Note("missing_years", {"years": ", ".join(map(str, missing))}))
 

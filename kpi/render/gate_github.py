@@ -1,5 +1,6 @@
 """``kpi check --format github``: GitHub Actions workflow commands and a step summary. One
-annotation per target that is not ok (``::error``, ``::warning``, ``::notice`` by its level),
+annotation per target that is not ok (``::error``, ``::warning``, ``::notice`` by its level; none
+for a target whose gate is off),
 pointing at ``file=`` and ``line=`` (``kpi.gate.locate_targets``); values escaped as the Actions
 toolkit does: ``%``, CR and LF in messages; also ``:`` and ``,`` in properties."""
 
@@ -11,12 +12,14 @@ from kpi.errors import Problem
 from kpi.gate import GateResult, Level, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
-from kpi.render.gate_text import summary_line, verdict_message
+from kpi.render.gate_text import gate_reasons, summary_line, verdict_message
 from kpi.render.markdown import escape, table
 from kpi.text import inert
 
 _COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
-_ICONS = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅"}
+_ICONS = {
+    Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅", Level.OFF: "🔕",
+}  # fmt: skip
 _COLUMNS = (
     N_("Target"), N_("Indicator"), N_("Status"), N_("Latest"), N_("Goal"), N_("Progress ratio"),
     N_("File"),
@@ -58,8 +61,9 @@ def _annotation(verdict: Verdict, result: GateResult) -> str:
 
 
 def render(result: GateResult) -> str:
-    """One workflow command per target that is not simply ok (nothing when all are ok)."""
-    lines = [_annotation(v, result) for v in result.verdicts if v.level is not Level.OK]
+    """One workflow command per target that is an error, a warning or a notice (nothing for a
+    target that is ok or not judged, gate off)."""
+    lines = [_annotation(v, result) for v in result.verdicts if v.level in _COMMANDS]
     return "".join(line + "\n" for line in lines)
 
 
@@ -89,15 +93,19 @@ def step_summary(result: GateResult) -> str:
         if location is not None:
             where = location.file + (f":{location.line}" if location.line else "")
         texts = [
-            human.latest_text(a.latest, result.as_of),
+            human.latest_of(a, result.as_of),
             human.goal_text(a.target, a.indicator.unit),
             human.number(a.progress_ratio),
             where,
         ]
         cells = [_ICONS[v.level], f"`{v.target_id}`", f"`{a.indicator_id}`"]
-        rows.append([*cells, f"**{human.status_label(v.status)}**", *map(escape, texts)])
+        status = f"**{escape(human.status_label(v.status))}**"
+        why = gate_reasons(v)  # why it warns or is not judged, in the Status cell
+        status += f" ({escape(', '.join(why))})" if why else ""
+        rows.append([*cells, status, *map(escape, texts)])
     lines = ["### " + heading.format(project=escape(result.project_name), year=result.as_of), ""]
-    lines += [*table(["", *(_(column) for column in _COLUMNS)], rows), "", escape(human.legend())]
+    legend = human.legend(v.assessment.indicator.update_every for v in result.verdicts)
+    lines += [*table(["", *(_(column) for column in _COLUMNS)], rows), "", escape(legend)]
     notes = [
         f"- `{v.target_id}`: {escape(note.message)}"
         for v in result.verdicts

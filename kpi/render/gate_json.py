@@ -1,6 +1,7 @@
 """``kpi check --format json``: one top-level object, like Lighthouse CI's assertion results.
 Keys are stable (new ones may be added, none renamed); unknown figures are ``null``, numbers are
-plain JSON numbers; only ``message`` is prose for people."""
+plain JSON numbers; only ``message`` is prose for people. Each result's ``gate`` is the target's
+own setting and ``reasons`` the codes of ``kpi.gate.Reason`` behind its ``level``."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None
         "notes": notes_list(a.notes, notes_lang),
         "file": location.file if location else None,
         "line": location.line if location else None,
+        "gate": verdict.gate,
+        "reasons": [reason.value for reason in verdict.reasons],
     }
 
 
@@ -43,6 +46,7 @@ def document(result: GateResult, notes_lang: str | None = None) -> dict[str, Any
         "as_of": result.as_of,
         "fail_on": result.fail_on.value,
         "fail_on_missing": result.fail_on_missing,
+        "fail_on_stale": result.fail_on_stale,
         "passed": result.passed,
         "summary": summary,
         "results": [result_dict(v, result.fail_on, notes_lang) for v in result.verdicts],

@@ -1,7 +1,8 @@
 """``kpi check --format junit``: JUnit XML that GitLab, Jenkins, Azure DevOps and the GitHub
 test-report actions read natively. One ``<testcase classname="kpi.<indicator>" name="<id>">`` per
 target: a ``<failure>`` when it fails the gate, ``<skipped>`` when it has no usable data and does
-not fail, the message in ``<system-out>``; characters XML 1.0 cannot carry are dropped."""
+not fail or is not judged (its gate is off), the message (which says why a target warns) in
+``<system-out>``; characters XML 1.0 cannot carry are dropped."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def render(result: GateResult) -> bytes:
             attributes = {"message": message, "type": verdict.status.value}
             failure = ET.SubElement(case, "failure", attributes)
             failure.text = clean(verdict_message(verdict, result.fail_on, separator="\n"))
-        elif verdict.level is Level.NOTICE:
+        elif verdict.level in (Level.NOTICE, Level.OFF):
             ET.SubElement(case, "skipped", {"message": message})
         output = ET.SubElement(case, "system-out")
         output.text = f"{verdict.level.value}: {message}"
@@ -73,9 +74,10 @@ def render(result: GateResult) -> bytes:
         "as_of": str(result.as_of),
         "fail_on": result.fail_on.value,
         "fail_on_missing": str(result.fail_on_missing).lower(),
+        "fail_on_stale": str(result.fail_on_stale).lower(),
         "summary": summary_line(result),
     }
-    counts = (result.count(Level.ERROR), 0, result.count(Level.NOTICE))
+    counts = (result.count(Level.ERROR), 0, result.count(Level.NOTICE) + result.count(Level.OFF))
     return _document(cases, properties, counts)
 
 

@@ -3,7 +3,7 @@ sentences (verdict messages, summary) that the machine formats carry in their me
 
 from __future__ import annotations
 
-from kpi.gate import GateResult, Level, Verdict
+from kpi.gate import GateResult, Level, Reason, Verdict
 from kpi.i18n import N_, _
 from kpi.progress import Status
 from kpi.render import human
@@ -13,6 +13,7 @@ MARKS = {
     Level.WARNING: N_("WARN"),
     Level.NOTICE: N_("SKIP"),
     Level.OK: N_("ok"),
+    Level.OFF: N_("off"),
 }
 
 
@@ -28,19 +29,34 @@ def _pace_unit(verdict: Verdict) -> str:
     return unit
 
 
+def gate_reasons(verdict: Verdict) -> list[str]:
+    """Why the verdict's level is not its status's alone, in words: stale data (failing with
+    --fail-on-stale or a warning), a target whose gate is "warn" or "off"; empty otherwise."""
+    reasons, phrases = verdict.reasons, []
+    if Reason.STALE in reasons and Reason.STALE in verdict.failing:
+        phrases.append(_("stale data, failing with --fail-on-stale"))
+    elif Reason.STALE in reasons:
+        phrases.append(_("stale data"))
+    if Reason.GATE_WARN in reasons:
+        phrases.append(_('only a warning: its gate is "warn"'))
+    if Reason.GATE_OFF in reasons:
+        phrases.append(_('not judged: its gate is "off"'))
+    return phrases
+
+
 def headline(verdict: Verdict, fail_on: Status) -> str:
-    """The status and its meaning for the gate, e.g. ``at risk, one step better than off track``."""
-    label = human.status_label(verdict.status)
-    words = {"status": label, "fail_on": human.status_label(fail_on)}
-    if verdict.level is Level.ERROR:
-        if verdict.status.is_missing:
-            return _("{status}, failing with --fail-on-missing").format(**words)
-        return _("{status}, at or worse than {fail_on}").format(**words)
-    if verdict.level is Level.WARNING:
-        return _("{status}, one step better than {fail_on}").format(**words)
-    if verdict.level is Level.NOTICE:
-        return _("{status}, failing only with --fail-on-missing").format(**words)
-    return label
+    """The status and its meaning for the gate, e.g. ``off track, at or worse than off track``
+    or ``on track, stale data`` (``gate_reasons``)."""
+    parts = [human.status_label(verdict.status)]
+    if Reason.STATUS in verdict.reasons:
+        worse = _("at or worse than {fail_on}")
+        parts.append(worse.format(fail_on=human.status_label(fail_on)))
+    if Reason.MISSING in verdict.reasons:
+        if Reason.MISSING in verdict.failing:
+            parts.append(_("failing with --fail-on-missing"))
+        else:
+            parts.append(_("failing only with --fail-on-missing"))
+    return ", ".join([*parts, *gate_reasons(verdict)])
 
 
 def _trend_text(verdict: Verdict) -> str | None:
@@ -79,7 +95,7 @@ def figures_text(verdict: Verdict, as_of: int | None = None) -> str:
 
 
 def _level_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | None]:
-    latest = _("latest {latest}").format(latest=human.latest_text(verdict.assessment.latest, as_of))
+    latest = _("latest {latest}").format(latest=human.latest_of(verdict.assessment, as_of))
     return [latest, goal, _trend_text(verdict)]
 
 
@@ -115,20 +131,42 @@ _FAILED = N_(
     "FAILED: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok "
     "of {total} targets as of {year} ({options})"
 )
+_PASSED_WITH_OFF = N_(
+    "passed: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok, "
+    "{off} not judged (gate off) of {total} targets as of {year} ({options})"
+)
+_FAILED_WITH_OFF = N_(
+    "FAILED: {failed} failed, {warned} warned, {skipped} skipped (no usable data), {ok} ok, "
+    "{off} not judged (gate off) of {total} targets as of {year} ({options})"
+)
+
+
+def options_text(result: GateResult) -> str:
+    """The settings the gate judged with, as the flags that give them (whether they came from
+    the flags or from the [gate] table): ``--fail-on off_track --fail-on-stale``."""
+    options = f"--fail-on {result.fail_on.value}"
+    options += " --fail-on-missing" if result.fail_on_missing else ""
+    options += " --fail-on-stale" if result.fail_on_stale else ""
+    return options
 
 
 def summary_line(result: GateResult) -> str:
     """The gate's last line, e.g. ``passed: 0 failed, 1 warned, 3 skipped (no usable data), 1 ok
-    of 5 targets as of 2026 (--fail-on off_track)``."""
-    options = f"--fail-on {result.fail_on.value}"
-    options += " --fail-on-missing" if result.fail_on_missing else ""
-    return _(_PASSED if result.passed else _FAILED).format(
-        **result.outcome_counts(), total=len(result.verdicts), year=result.as_of, options=options
+    of 5 targets as of 2026 (--fail-on off_track)``; targets not judged (gate off) are counted
+    only when there are any."""
+    counts = result.outcome_counts()
+    if counts["off"]:
+        message = _PASSED_WITH_OFF if result.passed else _FAILED_WITH_OFF
+    else:
+        message = _PASSED if result.passed else _FAILED
+    return _(message).format(
+        **counts, total=len(result.verdicts), year=result.as_of, options=options_text(result)
     )
 
 
 def render(result: GateResult) -> str:
-    """The whole text report: ``MARK  target  status  figures; notes`` lines, then the summary."""
+    """The whole text report: ``MARK  target  status  [why; ]figures; notes`` lines (``why``:
+    ``gate_reasons``), then the summary."""
     marks = {level: _(mark) for level, mark in MARKS.items()}
     mark_width = max(len(mark) for mark in marks.values())
     width = max((len(v.target_id) for v in result.verdicts), default=0)
@@ -137,7 +175,7 @@ def render(result: GateResult) -> str:
     lines = []
     for verdict, label in zip(result.verdicts, labels, strict=True):
         notes = [note.message for note in verdict.assessment.notes]
-        why = "; ".join([figures_text(verdict, result.as_of), *notes])
+        why = "; ".join([*gate_reasons(verdict), figures_text(verdict, result.as_of), *notes])
         lines.append(
             f"{marks[verdict.level]:<{mark_width}}  {verdict.target_id:<{width}}  "
             f"{label:<{status_width}}  {why}"

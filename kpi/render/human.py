@@ -7,7 +7,7 @@ follows the current language's convention.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from kpi.i18n import N_, _, format_number, language
 from kpi.kinds import kind_of_target
@@ -15,12 +15,12 @@ from kpi.kinds.level import LEVEL
 from kpi.kinds.rate import RATE
 from kpi.model import LevelIndicator, LevelTarget, Observation, RateIndicator, RateTarget
 from kpi.progress import (
-    STALE_AFTER_YEARS,
     MonitoredSummary,
     ProjectAssessment,
     Status,
     TargetAssessment,
     direction,
+    is_stale,
 )
 
 NONE = "–"
@@ -79,25 +79,33 @@ def sparkline(values: list[float], width: int = 8) -> str:
     return "".join(SPARK_BARS[round((v - low) / span * top)] for v in shown)
 
 
-def marks(observation: Observation, as_of: int | None = None) -> str:
+def marks(observation: Observation, as_of: int | None = None, update_every: int = 1) -> str:
     """The marks every format for people shows (``legend``): ``E``, ``P`` or ``F`` for the status,
-    ``|`` for a series break, then ``!`` when stale as of ``as_of`` (give it for an indicator's
+    ``|`` for a series break, then ``!`` when stale as of ``as_of`` for an indicator published
+    every ``update_every`` years (``kpi.progress.is_stale``; give ``as_of`` for an indicator's
     latest observation only: an older one in a list is not stale for being old)."""
     flags: list[str] = [] if observation.status == "A" else [observation.status]
     if observation.series_break:
         flags.append("|")
-    if as_of is not None and as_of - observation.year > STALE_AFTER_YEARS:
+    if as_of is not None and is_stale(observation.year, as_of, update_every):
         flags.append("!")
     return "".join(flags)
 
 
-def latest_text(observation: Observation | None, as_of: int | None) -> str:
-    """``60.6 (2023)``, ``44.4 E| (2025)``, ``60.6 ! (2023)`` (``marks`` as of ``as_of``; ``None``,
-    no ``!``, is for the machine formats' messages only); ``no data`` without an observation."""
+def latest_text(observation: Observation | None, as_of: int | None, update_every: int = 1) -> str:
+    """``60.6 (2023)``, ``44.4 E| (2025)``, ``60.6 ! (2023)`` (``marks`` as of ``as_of`` for an
+    indicator published every ``update_every`` years; ``None``, no ``!``, is for the machine
+    formats' messages only); ``no data`` without an observation."""
     if observation is None:
         return _("no data")
-    flags = marks(observation, as_of)
+    flags = marks(observation, as_of, update_every)
     return f"{number(observation.value)}{' ' + flags if flags else ''} ({observation.year})"
+
+
+def latest_of(item: TargetAssessment | MonitoredSummary, as_of: int | None) -> str:
+    """``latest_text`` of a target's or monitored indicator's latest observation, its ``!`` by
+    its indicator's ``update_every``."""
+    return latest_text(item.latest, as_of, item.indicator.update_every)
 
 
 def observation_note(observation: Observation, digits: int) -> str:
@@ -273,8 +281,20 @@ _TRENDS = {  # the trend's message, and whether its rate carries a sign
 }
 
 
-def legend() -> str:
-    """What the marks on values mean."""
+def rhythms(report: ProjectAssessment) -> set[int]:
+    """Every indicator's ``update_every`` (years between publications) in ``report``."""
+    return {view.indicator.update_every for view in report.indicators.values()}
+
+
+def legend(update_every: Iterable[int] = ()) -> str:
+    """What the marks on values mean, for indicators published every ``update_every`` years
+    (``rhythms``): the stale mark's age is explained for other rhythms than yearly only."""
+    if any(years != 1 for years in update_every):
+        return _(
+            "Marks: E estimated, P provisional, F forecast, | series break, ! stale (older "
+            "than two years, or than update_every + 1 years for an indicator not published "
+            "every year)."
+        )
     return _(
         "Marks: E estimated, P provisional, F forecast, | series break, ! stale (older "
         "than two years)."

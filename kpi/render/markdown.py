@@ -48,8 +48,9 @@ def status_markdown(report: ProjectAssessment) -> str:
         lines += ["", "### " + escape(_("Monitored (no target)")), ""]
         rows = []
         for m in report.monitored:
-            latest, trend = human.latest_text(m.latest, report.as_of), human.monitored_trend(m)
+            latest, trend = human.latest_of(m, report.as_of), human.monitored_trend(m)
             rows.append([f"`{m.indicator_id}`", *map(escape, [latest, m.indicator.unit, trend])])
         lines += table([_("Indicator"), _("Latest"), _("Unit"), _("Trend")], rows)
-    lines += ["", escape(human.legend()), "", escape(human.summary_line(statuses(report)))]
+    legend = human.legend(human.rhythms(report))
+    lines += ["", escape(legend), "", escape(human.summary_line(statuses(report)))]
     return "\n".join(lines) + "\n"

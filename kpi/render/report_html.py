@@ -111,7 +111,7 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
         headings, monitored = monitored_table(report)
         escaped = [[escape(cell) for cell in row] for row in monitored]
         lines += _table(headings, escaped, {1, 3}, "monitored")
-    lines += [_p(human.legend(), "legend"), "</section>"]
+    lines += [_p(human.legend(human.rhythms(report)), "legend"), "</section>"]
     for a in report.targets:
         chart = charts.get(a.target.id)
         svg = inline_svg(chart, f"{a.target.id}-") if chart is not None else None

@@ -95,7 +95,7 @@ def key_figures(assessment: TargetAssessment, as_of: int) -> list[tuple[str, str
     a = assessment
     rows = [
         (_("Goal"), human.goal_text(a.target, a.indicator.unit)),
-        (_("Latest value"), human.latest_text(a.latest, as_of)),
+        (_("Latest value"), human.latest_of(a, as_of)),
         (_("Gap to the target"), _gap_text(a)),
         (_("Years left"), human.NONE if a.years_left is None else str(a.years_left)),
         (_("Pace now required"), _needs_words(a)),
@@ -190,7 +190,7 @@ def monitored_table(report: ProjectAssessment) -> tuple[list[str], list[list[str
     rows = [
         [
             human.name_of(m.indicator) or m.indicator_id,
-            human.latest_text(m.latest, report.as_of),
+            human.latest_of(m, report.as_of),
             unit_text(m.indicator.unit),
             human.monitored_trend(m),
         ]
@@ -204,7 +204,7 @@ def summary_row(assessment: TargetAssessment, as_of: int) -> list[str]:
     a = assessment
     return [
         target_title(a),
-        human.latest_text(a.latest, as_of),
+        human.latest_of(a, as_of),
         human.goal_text(a.target, a.indicator.unit),
         human.number(human.change_needed(a)),
         human.needs_text(a),
@@ -260,7 +260,7 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
         lines += ["", "### " + _("Monitored (no target)"), ""]
         headings, monitored = monitored_table(report)
         lines += markdown.table(headings, [[_text(cell) for cell in row] for row in monitored])
-    lines += ["", f"_{_text(human.legend())}_", ""]
+    lines += ["", f"_{_text(human.legend(human.rhythms(report)))}_", ""]
     for a in report.targets:
         lines += _section(report, a, charts)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -229,7 +229,7 @@ def status_table(
         console.print("\n".join(notes))
     if report.monitored:
         _print_monitored(console, report)
-    console.print(f"[dim]{escape(human.legend())}[/]")
+    console.print(f"[dim]{escape(human.legend(human.rhythms(report)))}[/]")
     console.print(escape(human.summary_line([a.status for a in report.targets])))
     return buffer.getvalue()
 
@@ -239,7 +239,7 @@ def _print_large_status(console: Console, report: ProjectAssessment) -> None:
     single text: Rich's table layout costs seconds for thousands of rows."""
     headings = (_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs"))
     rows = [
-        (a.target.id, human.status_label(a.status), human.latest_text(a.latest, report.as_of),
+        (a.target.id, human.status_label(a.status), human.latest_of(a, report.as_of),
          human.goal_text(a.target, a.indicator.unit), human.needs_text(a, False))
         for a in report.targets
     ]  # fmt: skip
@@ -286,7 +286,7 @@ def _status_columns(report: ProjectAssessment, wide: bool) -> list[_Column]:
         return _Column(_(heading), "right", tuple(Text(figure(a)) for a in targets), cap=cap)
 
     status = _Column(_("Status"), "left", tuple(_status_cell(a.status) for a in targets), True)
-    latest = figures(N_("Latest"), lambda a: human.latest_text(a.latest, report.as_of))
+    latest = figures(N_("Latest"), lambda a: human.latest_of(a, report.as_of))
     goal_cells = tuple(Text(human.goal_text(a.target, a.indicator.unit)) for a in targets)
     if not wide:
         return [
@@ -319,7 +319,7 @@ def _print_monitored(console: Console, report: ProjectAssessment) -> None:
     monitored = report.monitored
     names = tuple(_named(human.name_of(m.indicator), m.indicator_id) for m in monitored)
     series = tuple(_series(report.indicators[m.indicator_id]) for m in monitored)
-    latest = tuple(Text(human.latest_text(m.latest, report.as_of)) for m in monitored)
+    latest = tuple(Text(human.latest_of(m, report.as_of)) for m in monitored)
     columns = [
         _Column(_("Indicator"), "left", names),
         _Column(_("Series"), "left", series),
@@ -362,10 +362,10 @@ def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | Non
     for m in report.monitored:
         if m.indicator_id == indicator_id:
             monitored = _("Monitored (no target): latest {latest}, trend {trend}").format(
-                latest=human.latest_text(m.latest, report.as_of), trend=human.monitored_trend(m)
+                latest=human.latest_of(m, report.as_of), trend=human.monitored_trend(m)
             )
             console.print(escape(monitored))
-    console.print(f"[dim]{escape(human.legend())}[/]")
+    console.print(f"[dim]{escape(human.legend([indicator.update_every]))}[/]")
     return buffer.getvalue()
 
 
@@ -425,7 +425,7 @@ def _print_target(
         set_by = _("set by: {source}").format(source=a.target.source)
         console.print(f"[dim]{escape(set_by)}[/]")
     rows = [
-        (_("latest"), human.latest_text(a.latest, as_of)),
+        (_("latest"), human.latest_of(a, as_of)),
         (_("gap"), human.number(human.change_needed(a), 4)),
         (_("years left"), human.NONE if a.years_left is None else str(a.years_left)),
         (_("required pace"), human.needs_text(a)),
