@@ -141,6 +141,18 @@ class GateSettings(_Strict):
     )
 
 
+class Goal(_Strict):
+    """A ``[goals.<id>]`` table: the programme or plan that sets targets (a resolution, a master
+    plan, a year's plan), which ``status``, ``report`` and ``check`` group the targets by."""
+
+    name: NameText
+    name_vi: NameText | None = None
+    source: SourceText | None = None
+
+
+_GOAL_HELP = "The id of the [goals.<id>] table of the programme or plan that sets this target."
+
+
 class Baseline(_Strict):
     """A target's reference point: the planned path starts here."""
 
@@ -167,6 +179,7 @@ class LevelTarget(_Strict):
     method: Literal["compound", "linear"] = "compound"
     source: SourceText | None = None
     gate: TargetGate = Field("error", description=_GATE_HELP)
+    goal: Identifier | None = Field(None, description=_GOAL_HELP)
 
     @model_validator(mode="after")
     def _baseline_before_target(self) -> LevelTarget:
@@ -188,6 +201,7 @@ class RateTarget(_Strict):
     average: Literal["compound", "arithmetic"] = "compound"
     source: SourceText | None = None
     gate: TargetGate = Field("error", description=_GATE_HELP)
+    goal: Identifier | None = Field(None, description=_GOAL_HELP)
 
     @model_validator(mode="after")
     def _ordered(self) -> RateTarget:
@@ -242,6 +256,7 @@ class TargetsFile(_Strict):
     project: ProjectInfo
     assessment: AssessmentSettings = Field(default_factory=AssessmentSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
+    goals: dict[Identifier, Goal] = {}
     indicators: dict[Identifier, Indicator] = {}
 
 

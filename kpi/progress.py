@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from kpi.model import (
     AssessmentSettings,
+    Goal,
     LevelIndicator,
     LevelTarget,
     Observation,
@@ -189,6 +190,41 @@ class ProjectAssessment:
     project_name_vi: str | None = None
     indicators: Mapping[str, IndicatorView] = field(default_factory=dict)
     target_origins: Mapping[str, Origin] = field(default_factory=dict)
+    goals: Mapping[str, Goal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalGroup:
+    """The targets one goal sets (``goal_id`` and ``goal`` ``None``: the targets without one)."""
+
+    goal_id: str | None
+    goal: Goal | None
+    targets: tuple[TargetAssessment, ...]
+
+
+def by_goal(report: ProjectAssessment) -> ProjectAssessment:
+    """``report`` with its targets in the order of ``goal_groups`` (unchanged without goals): the
+    formats for people list each goal's targets together."""
+    if not report.goals:
+        return report
+    grouped = tuple(a for group in goal_groups(report.goals, report.targets) for a in group.targets)
+    return replace(report, targets=grouped)
+
+
+def goal_groups(
+    goals: Mapping[str, Goal], targets: Sequence[TargetAssessment]
+) -> tuple[GoalGroup, ...]:
+    """``targets`` by goal: every one of ``goals`` (``targets.toml``'s, in file order) with its
+    targets (in the given order; maybe none), then, when there are any, the targets without a
+    goal. Without goals: one group of every target (``goal_id`` ``None``)."""
+    groups = [
+        GoalGroup(goal_id, goal, tuple(a for a in targets if a.target.goal == goal_id))
+        for goal_id, goal in goals.items()
+    ]
+    rest = tuple(a for a in targets if a.target.goal not in goals)
+    if rest or not groups:
+        groups.append(GoalGroup(None, None, rest))
+    return tuple(groups)
 
 
 # -- small helpers -------------------------------------------------------------------------
@@ -358,6 +394,7 @@ def assess_project(project: Project, as_of: int) -> ProjectAssessment:
             for indicator_id in project.indicators
         },
         target_origins=project.target_origins,
+        goals=project.definition.goals,
     )
 
 

@@ -45,6 +45,10 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
                     ).format(id=repr(target.id), indicator=repr(seen[target.id])),
                 )
             seen.setdefault(target.id, indicator_id)
+            if target.goal is not None and target.goal not in targets.goals:
+                known = ", ".join(targets.goals) or _("none")
+                message = _("unknown goal {goal}: define it as [goals.{goal}] (known: {known})")
+                yield (*path, "goal"), message.format(goal=target.goal, known=known)
             for key, value in kind.bounded_values(target):
                 if outside := _outside(value, indicator.bounds):
                     yield (*path, *key), outside

@@ -36,7 +36,7 @@ TARGET_KEYS = {
     "id", "indicator", "name", "unit", "kind", "target", "latest", "status", "gap",
     "years_left", "required_pace", "required_growth_pct", "observed_growth_pct",
     "progress_ratio", "trend_from", "projected", "notes",
-    "years_ahead_of_plan", "next_year_needs",  # added by issue 13
+    "years_ahead_of_plan", "next_year_needs", "goal",  # added by issue 13
 }  # fmt: skip
 SHIPPED_TARGET_IDS = [
     "manufacturing_55_by_2030",
@@ -221,7 +221,7 @@ def worked(tmp_path: Path) -> Path:
 def test_status_json_has_exactly_the_contract_keys(project: Path) -> None:
     document = status_json(project, 2026)
 
-    assert set(document) == {"project", "as_of", "targets", "monitored"}
+    assert set(document) == {"project", "as_of", "targets", "monitored", "goals"}
     assert document["project"] == "Hai Phong 2030"
     assert document["as_of"] == 2026
     for entry in document["targets"]:

@@ -7,19 +7,27 @@ follows the current language's convention.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from kpi.i18n import N_, _, format_number, language
 from kpi.kinds import kind_of_target
 from kpi.kinds.level import LEVEL
 from kpi.kinds.rate import RATE
-from kpi.model import LevelIndicator, LevelTarget, Observation, RateIndicator, RateTarget
+from kpi.model import (
+    Goal,
+    LevelIndicator,
+    LevelTarget,
+    Observation,
+    RateIndicator,
+    RateTarget,
+)
 from kpi.progress import (
     MonitoredSummary,
     ProjectAssessment,
     Status,
     TargetAssessment,
     direction,
+    goal_groups,
     is_stale,
 )
 
@@ -299,6 +307,28 @@ def legend(update_every: Iterable[int] = ()) -> str:
         "Marks: E estimated, P provisional, F forecast, | series break, ! stale (older "
         "than two years)."
     )
+
+
+def goal_name(goal_id: str | None, goal: Goal | None) -> str:
+    """A goal's name in the current language (``name_vi`` in Vietnamese where given), or, for the
+    targets without a goal, ``Other targets``."""
+    if goal is None:
+        return _("Other targets")
+    return (language() == "vi" and goal.name_vi) or goal.name
+
+
+def goal_lines(goals: Mapping[str, Goal], targets: Sequence[TargetAssessment]) -> list[str]:
+    """One line per goal of ``targets`` (``kpi.progress.goal_groups``): its name and how many of
+    its targets are in each status; none when the project defines no goal."""
+    if not goals:
+        return []
+    return [
+        _("{goal}: {summary}").format(
+            goal=goal_name(group.goal_id, group.goal),
+            summary=summary_line([a.status for a in group.targets]),
+        )
+        for group in goal_groups(goals, targets)
+    ]
 
 
 def summary_line(statuses: list[Status]) -> str:

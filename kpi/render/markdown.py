@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from kpi.i18n import _
-from kpi.progress import ProjectAssessment
+from kpi.progress import ProjectAssessment, by_goal
 from kpi.render import human
 
 # Every character that can start Markdown or HTML syntax in a line of text or a table cell.
@@ -36,6 +36,7 @@ def status_markdown(report: ProjectAssessment) -> str:
     # Imported here: report_markdown imports this module.
     from kpi.render.report_markdown import statuses, summary_headings, summary_row
 
+    report = by_goal(report)
     rows = []
     for a in report.targets:  # the report's summary row, but by id
         cells = [escape(cell) for cell in summary_row(a, report.as_of)]
@@ -44,6 +45,8 @@ def status_markdown(report: ProjectAssessment) -> str:
     notes = [f"- `{a.target.id}`: {escape(n.message)}" for a in report.targets for n in a.notes]
     if notes:
         lines += ["", escape(_("Notes:")), "", *notes]
+    if goals := human.goal_lines(report.goals, report.targets):
+        lines += ["", escape(_("Goals:")), "", *(f"- {escape(line)}" for line in goals)]
     if report.monitored:
         lines += ["", "### " + escape(_("Monitored (no target)")), ""]
         rows = []

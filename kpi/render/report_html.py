@@ -13,9 +13,11 @@ from html import escape
 from importlib import resources
 
 from kpi.i18n import _, language
-from kpi.progress import ProjectAssessment, Status, TargetAssessment
+from kpi.progress import ProjectAssessment, Status, TargetAssessment, by_goal
 from kpi.render import human
 from kpi.render.report_markdown import (
+    goal_of,
+    goal_summaries,
     key_figures,
     monitored_table,
     observation_table,
@@ -72,6 +74,7 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
     from kpi.render.chart import inline_svg
 
     as_of = report.as_of
+    report = by_goal(report)
     title = human.project_title(report)
     # Status colours too; each badge also says its status in words, for print in black and white.
     css = resources.files("kpi.render").joinpath("report.css").read_text(encoding="utf-8")
@@ -99,6 +102,13 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
         f"<h2>{escape(_('Summary'))}</h2>",
         _p(human.summary_line(statuses(report))),
     ]
+    if report.goals:
+        lines.append(f"<h3>{escape(_('Goals'))}</h3>")
+        lines += [
+            '<ul class="goals">',
+            *(f"<li>{escape(g)}</li>" for g in goal_summaries(report)),
+            "</ul>",
+        ]
     rows = []
     for a in report.targets:
         cells = [escape(c) for c in summary_row(a, as_of)]
@@ -130,6 +140,7 @@ def _section(report: ProjectAssessment, a: TargetAssessment, svg: str | None) ->
         f'<section class="target" id="{_anchor(a)}">',
         f"<h2>{escape(target_title(a))}</h2>",
         _p(about, "meta"),
+        *([_p(goal, "meta")] if (goal := goal_of(report, a)) else []),
         f'<p class="reason">{_badge(a.status)} {escape(status_reason(a) or "")}</p>',
     ]
     if a.notes:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from kpi.i18n import _
 from kpi.kinds.level import LEVEL
 from kpi.kinds.rate import RATE
-from kpi.progress import ProjectAssessment, Status, TargetAssessment
+from kpi.progress import ProjectAssessment, Status, TargetAssessment, by_goal, goal_groups
 from kpi.render import human, markdown
 
 # -- texts shared by the Markdown and HTML reports -------------------------------------------
@@ -241,6 +241,7 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
     SVG chart; ``None`` means charts were not written (Markdown on stdout), which the report
     says where each chart would be."""
     as_of = report.as_of
+    report = by_goal(report)
     lines = [f"# {_text(human.project_title(report))}", ""]
     if charts is None:
         notice = _(
@@ -249,6 +250,10 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
         )
         lines += [f"> {notice}", ""]
     lines += ["## " + _("Summary"), "", _text(human.summary_line(statuses(report))), ""]
+    if report.goals:
+        lines += ["### " + _("Goals"), ""]
+        lines += [f"- {_text(line)}" for line in goal_summaries(report)]
+        lines.append("")
     rows = []
     for a in report.targets:
         cells = [_text(c) for c in summary_row(a, as_of)]
@@ -266,6 +271,27 @@ def report_markdown(report: ProjectAssessment, charts: Mapping[str, str] | None 
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def goal_summaries(report: ProjectAssessment) -> list[str]:
+    """One line per goal for a report: ``human.goal_lines``, each goal's source after it."""
+    lines = []
+    groups = goal_groups(report.goals, report.targets)
+    lines_of = human.goal_lines(report.goals, report.targets)
+    for group, line in zip(groups, lines_of, strict=True):
+        source = group.goal.source if group.goal is not None else None
+        lines.append(
+            _("{line} (set by: {source})").format(line=line, source=source) if source else line
+        )
+    return lines
+
+
+def goal_of(report: ProjectAssessment, a: TargetAssessment) -> str | None:
+    """``Goal: <name>`` for a target set under one of the report's goals, else ``None``."""
+    goal = report.goals.get(a.target.goal) if a.target.goal is not None else None
+    if goal is None:
+        return None
+    return _("Goal: {goal}").format(goal=human.goal_name(a.target.goal, goal))
+
+
 def _section(
     report: ProjectAssessment, a: TargetAssessment, charts: Mapping[str, str] | None
 ) -> list[str]:
@@ -278,9 +304,10 @@ def _section(
             target=a.target.id, indicator=_text(indicator), indicator_id=a.indicator_id
         ),
         "",
-        _("Status: **{status}**").format(status=human.status_label(a.status)),
-        "",
     ]
+    if goal := goal_of(report, a):
+        lines += [_text(goal), ""]
+    lines += [_("Status: **{status}**").format(status=human.status_label(a.status)), ""]
     reason = status_reason(a)
     if reason:
         lines += [_text(reason), ""]

@@ -13,8 +13,10 @@ from kpi.progress import (
     MonitoredSummary,
     PathPoint,
     ProjectAssessment,
+    Status,
     TargetAssessment,
     finite,
+    goal_groups,
 )
 
 
@@ -53,6 +55,7 @@ def assessment_dict(assessment: TargetAssessment, notes_lang: str | None = None)
     return {
         "id": assessment.target.id,
         "indicator": assessment.indicator_id,
+        "goal": assessment.target.goal,
         "name": assessment.indicator.name,
         "unit": assessment.indicator.unit,
         "kind": assessment.indicator.kind,
@@ -92,6 +95,23 @@ def monitored_dict(summary: MonitoredSummary, notes_lang: str | None = None) -> 
     }
 
 
+def goals_list(report: ProjectAssessment) -> list[dict[str, Any]]:
+    """Every goal of ``targets.toml`` in file order: its id, names, source, the ids of its targets
+    and how many of them are in each status (every status listed)."""
+    return [
+        {
+            "id": group.goal_id,
+            "name": group.goal.name,
+            "name_vi": group.goal.name_vi,
+            "source": group.goal.source,
+            "targets": [a.target.id for a in group.targets],
+            "summary": {s.value: sum(a.status is s for a in group.targets) for s in Status},
+        }
+        for group in goal_groups(report.goals, report.targets)
+        if group.goal is not None
+    ]
+
+
 def status_document(report: ProjectAssessment, notes_lang: str | None = None) -> dict[str, Any]:
     """The whole of ``kpi status --format json``."""
     return {
@@ -99,6 +119,7 @@ def status_document(report: ProjectAssessment, notes_lang: str | None = None) ->
         "as_of": report.as_of,
         "targets": [assessment_dict(a, notes_lang) for a in report.targets],
         "monitored": [monitored_dict(m, notes_lang) for m in report.monitored],
+        "goals": goals_list(report),
     }
 
 

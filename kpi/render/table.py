@@ -28,7 +28,7 @@ from kpi.i18n import N_, _
 from kpi.kinds.level import LEVEL
 from kpi.kinds.rate import RATE
 from kpi.model import Observation
-from kpi.progress import IndicatorView, ProjectAssessment, Status, TargetAssessment
+from kpi.progress import IndicatorView, ProjectAssessment, Status, TargetAssessment, by_goal
 from kpi.render import human
 
 STATUS_STYLES = {
@@ -209,6 +209,7 @@ def status_table(
     ``width``: the terminal's columns (``None``: as Rich detects stdout, see ``_console``); not
     for the ``terminal``: the text for a file (``--output``), as ``_console`` says."""
     console, buffer = _console(width, terminal)
+    report = by_goal(report)
     if len(report.targets) > LARGE:
         _print_large_status(console, report)
     else:  # every column from ``WIDE`` on; else, or where they do not fit whole, the narrow ones
@@ -227,6 +228,13 @@ def status_table(
     ]
     if notes:  # one print: thousands of targets' notes in one go
         console.print("\n".join(notes))
+    if goals := human.goal_lines(report.goals, report.targets):
+        console.print(
+            "[bold]"
+            + escape(_("Goals"))
+            + "[/]\n"
+            + "\n".join(f"  {escape(line)}" for line in goals)
+        )
     if report.monitored:
         _print_monitored(console, report)
     console.print(f"[dim]{escape(human.legend(human.rhythms(report)))}[/]")
