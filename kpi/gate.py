@@ -5,7 +5,7 @@ the line each target's CI annotation points at, from the origins the assessment 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -49,6 +49,7 @@ class Verdict:
     actual: Figures
     pace_unit: str
     location: Location | None = None
+    got_worse: bool = False  # its status is worse than at the baseline (kpi check --baseline)
 
     @property
     def target_id(self) -> str:
@@ -68,6 +69,7 @@ class GateResult:
     fail_on: Status
     fail_on_missing: bool
     verdicts: tuple[Verdict, ...]
+    fail_on_worse: bool = False
 
     @property
     def passed(self) -> bool:
@@ -109,6 +111,14 @@ def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
     return Level.WARNING if severity == limit - 1 and not on_course else Level.OK
 
 
+def worse_level(level: Level, fail_on_worse: bool) -> Level:
+    """The level of a target that got worse since the baseline and is at ``level`` otherwise:
+    ``error`` with ``fail_on_worse``, else at least ``warning``."""
+    if fail_on_worse:
+        return Level.ERROR
+    return Level.WARNING if level is Level.OK else level
+
+
 def _pace_unit(unit: str, pace_is_slope: bool) -> str:
     """``%/yr`` for growth rates; a slope in units a year, or percentage points (``pp/yr``) for a
     share in ``%``, so that a slope is never read as a growth rate."""
@@ -124,14 +134,19 @@ def evaluate(
     fail_on_missing: bool = False,
     settings: AssessmentSettings | None = None,
     locations: Mapping[str, Location] | None = None,
+    worse: Collection[str] = (),
+    fail_on_worse: bool = False,
 ) -> GateResult:
     """Judge every target: it fails at or worse than ``fail_on`` (a status with a severity), or
     without usable data with ``fail_on_missing``. ``settings`` (default ones when ``None``) give
-    the expected progress ratio; ``locations`` (``locate_targets``) where annotations point."""
+    the expected progress ratio; ``locations`` (``locate_targets``) where annotations point;
+    ``worse`` the ids of targets that got worse since a baseline (``worse_level``)."""
     threshold = ratio_threshold(fail_on, settings or AssessmentSettings())
     verdicts = []
     for a in report.targets:
         level = level_of(a.status, fail_on, fail_on_missing)
+        got_worse = a.target.id in worse
+        level = worse_level(level, fail_on_worse) if got_worse else level
         figures = a.kind.gate_figures(a)
         verdicts.append(
             Verdict(
@@ -143,9 +158,12 @@ def evaluate(
                 actual=replace(figures.actual, progress_ratio=finite(a.progress_ratio)),
                 pace_unit=_pace_unit(a.indicator.unit, figures.pace_is_slope),
                 location=locations.get(a.target.id) if locations else None,
+                got_worse=got_worse,
             )
         )
-    return GateResult(report.project_name, report.as_of, fail_on, fail_on_missing, tuple(verdicts))
+    return GateResult(
+        report.project_name, report.as_of, fail_on, fail_on_missing, tuple(verdicts), fail_on_worse
+    )
 
 
 # -- where annotations point ---------------------------------------------------------------
