@@ -5,7 +5,7 @@ the line each target's CI annotation points at, from the origins the assessment 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -37,6 +37,7 @@ class Reason(StrEnum):
     STATUS = "status"  # the status is at or worse than fail_on
     MISSING = "missing"  # no usable data: no_data or insufficient_data
     STALE = "stale"  # the latest observation is stale (its assessment's ``stale`` note)
+    WORSE = "worse"  # its status is worse than at the baseline (kpi check --baseline)
     GATE_WARN = "gate_warn"  # it would fail, but its gate is "warn"
     GATE_OFF = "gate_off"  # its gate is "off": not judged
 
@@ -77,6 +78,11 @@ class Verdict:
     failing: tuple[Reason, ...] = ()
 
     @property
+    def got_worse(self) -> bool:
+        """Whether its status is worse than at the baseline (``kpi check --baseline``)."""
+        return Reason.WORSE in self.reasons
+
+    @property
     def target_id(self) -> str:
         return self.assessment.target.id
 
@@ -100,6 +106,7 @@ class GateResult:
     fail_on_missing: bool
     verdicts: tuple[Verdict, ...]
     fail_on_stale: bool = False
+    fail_on_worse: bool = False
 
     @property
     def passed(self) -> bool:
@@ -155,14 +162,18 @@ def judge(
     *,
     stale: bool = False,
     fail_on_stale: bool = False,
+    worse: bool = False,
+    fail_on_worse: bool = False,
     gate: TargetGate = "error",
 ) -> Judgement:
     """Judge one target (``docs/ci.md``, levels). Its reasons: ``status`` at or worse than
     ``fail_on`` (fails), ``missing`` data (fails with ``fail_on_missing``), ``stale`` data (fails
-    with ``fail_on_stale``). Any failing reason makes it an ``error``, a ``warning`` instead at
-    ``gate = "warn"``; else stale data is a ``warning`` (but for a target on track or achieved,
-    which is ``ok`` in every format unless ``fail_on_stale``), missing data a ``notice``, the rest
-    ``ok``. At ``gate = "off"`` it is ``off``, not judged."""
+    with ``fail_on_stale``), a status ``worse`` than at the baseline (fails with
+    ``fail_on_worse``). Any failing reason makes it an ``error``, a ``warning`` instead at
+    ``gate = "warn"``; else a target that got worse is a ``warning``, and so is stale data (but
+    for a target on track or achieved, which is ``ok`` in every format unless it got worse or
+    ``fail_on_stale``), missing data a ``notice``, the rest ``ok``. At ``gate = "off"`` it is
+    ``off``, not judged."""
     limit = fail_on.severity
     if limit is None:
         raise ValueError(f"cannot fail on {fail_on.value}")
@@ -172,15 +183,21 @@ def judge(
         Reason.STATUS: status.severity is not None and status.severity >= limit,
         Reason.MISSING: status.is_missing,
         Reason.STALE: stale,
+        Reason.WORSE: worse,
     }
-    fails = {Reason.STATUS: True, Reason.MISSING: fail_on_missing, Reason.STALE: fail_on_stale}
+    fails = {
+        Reason.STATUS: True,
+        Reason.MISSING: fail_on_missing,
+        Reason.STALE: fail_on_stale,
+        Reason.WORSE: fail_on_worse,
+    }
     reasons = tuple(reason for reason, held in holds.items() if held)
     failing = tuple(reason for reason in reasons if fails[reason])
     if failing and gate == "warn":
         return Judgement(Level.WARNING, (*reasons, Reason.GATE_WARN), failing)
     if failing:
         return Judgement(Level.ERROR, reasons, failing)
-    if stale and status not in (Status.ACHIEVED, Status.ON_TRACK):
+    if worse or (stale and status not in (Status.ACHIEVED, Status.ON_TRACK)):
         return Judgement(Level.WARNING, reasons)
     if status.is_missing:
         return Judgement(Level.NOTICE, reasons)
@@ -208,12 +225,15 @@ def evaluate(
     fail_on: Status = Status.OFF_TRACK,
     fail_on_missing: bool = False,
     fail_on_stale: bool = False,
+    worse: Collection[str] = (),
+    fail_on_worse: bool = False,
     settings: AssessmentSettings | None = None,
     locations: Mapping[str, Location] | None = None,
 ) -> GateResult:
-    """Judge every target (``judge``) by its status, its data's freshness (the ``stale`` note)
-    and its own ``gate``: it fails at or worse than ``fail_on`` (a status with a severity),
-    without usable data with ``fail_on_missing``, with stale data with ``fail_on_stale``.
+    """Judge every target (``judge``) by its status, its data's freshness (the ``stale`` note),
+    whether it got worse since a baseline (``worse``: those target ids) and its own ``gate``: it
+    fails at or worse than ``fail_on`` (a status with a severity), without usable data with
+    ``fail_on_missing``, with stale data with ``fail_on_stale``, worse with ``fail_on_worse``.
     ``settings`` (default ones when ``None``) give the expected progress ratio; ``locations``
     (``locate_targets``) where annotations point."""
     threshold = ratio_threshold(fail_on, settings or AssessmentSettings())
@@ -226,6 +246,8 @@ def evaluate(
             fail_on_missing,
             stale=stale,
             fail_on_stale=fail_on_stale,
+            worse=a.target.id in worse,
+            fail_on_worse=fail_on_worse,
             gate=a.target.gate,
         )
         figures = a.kind.gate_figures(a)
@@ -250,6 +272,7 @@ def evaluate(
         fail_on_missing,
         tuple(verdicts),
         fail_on_stale=fail_on_stale,
+        fail_on_worse=fail_on_worse,
     )
 
 

@@ -14,9 +14,10 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -105,26 +106,34 @@ def read_text(path: Path, display: Path) -> str | Problem:
             )
             return Problem(message, display)
         if info.st_size > MAX_FILE_BYTES:
-            return Problem(_too_large(), display)
+            return too_large(display)
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1).removeprefix(codecs.BOM_UTF8)
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         return Problem(_("cannot be read: {reason}").format(reason=error.strerror), display)
-    if len(data) > MAX_FILE_BYTES:  # it grew since the stat
-        return Problem(_too_large(), display)
+    return decode_text(data, display)
+
+
+def decode_text(data: bytes, display: Path) -> str | Problem:
+    """``data`` (a file's bytes) as text, as ``read_text`` reads a file: UTF-8, byte-order mark
+    dropped, at most ``MAX_FILE_BYTES``; else why not (file ``display``, line where known)."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if len(data) > MAX_FILE_BYTES:  # a file that grew since its size was read
+        return too_large(display)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         return Problem(_("is not UTF-8 text"), display, data[: error.start].count(b"\n") + 1)
 
 
-def _too_large() -> str:
+def too_large(display: Path) -> Problem:
+    """The problem of the file ``display`` being larger than ``MAX_FILE_BYTES``."""
     message = _("is larger than {size} MiB, more than any kpi file needs; kpi does not read it")
-    return message.format(size=MAX_FILE_BYTES // (1024 * 1024))
+    return Problem(message.format(size=MAX_FILE_BYTES // (1024 * 1024)), display)
 
 
-def _read_toml(path: Path, display: Path) -> _Document | Problem:
-    text = read_text(path, display)
+def _parse_toml(text: str | Problem, display: Path) -> _Document | Problem:
+    """The TOML document of a file's ``text`` (or the problem that kept it from being read)."""
     if isinstance(text, Problem):
         return text
     # rtoml (compiled, TOML 1.1) reads every file: on a large project it is about 8 times faster
@@ -212,30 +221,74 @@ def _key_lines(pattern: re.Pattern[str], text: str) -> dict[str, int]:
     return lines
 
 
+FileText = str | Problem
+"""A file's text, or why it cannot be read."""
+FileSource = tuple[Path, Callable[[Path], FileText]]
+"""An observation file as it is shown (relative to the project), and how to read its text
+(called with that path, which problems name)."""
+
+
 def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     """The project at ``root``, every file read and validated (``None`` when ``targets.toml`` is
     unusable), and every problem found, naming its file (relative to ``root``), line and key.
     Never raises for bad data; the project carries where each target and observation is written."""
-    definition, problems, target_lines, indicators = _read_definition(root)
+    paths, folder_problems = _observation_files(root)
+    sources = [(path.relative_to(root), partial(read_text, path)) for path in paths]
+    targets = read_text(root / TARGETS_FILE, Path(TARGETS_FILE))
+    return _read_sources(root, targets, sources, folder_problems)
+
+
+def read_project_from(
+    root: Path,
+    targets: bytes | Problem,
+    observations: Mapping[str, bytes | Problem],
+    problems: Sequence[Problem] = (),
+) -> tuple[Project | None, list[Problem]]:
+    """The project whose files' contents are given, read and validated as ``read_project`` reads
+    files: ``targets`` is ``targets.toml``'s bytes, ``observations`` the bytes of each file of
+    ``observations/`` by name (``is_observation_file``), either one possibly why it cannot be
+    read; ``problems`` those met finding the files. The project says it is at ``root``."""
+    sources = [
+        (Path(OBSERVATIONS_DIR) / name, partial(_given_text, data))
+        for name, data in sorted(observations.items())
+    ]
+    text = _given_text(targets, Path(TARGETS_FILE))
+    return _read_sources(root, text, sources, list(problems))
+
+
+def _given_text(data: bytes | Problem, display: Path) -> FileText:
+    return data if isinstance(data, Problem) else decode_text(data, display)
+
+
+def is_observation_file(name: str) -> bool:
+    """Whether kpi reads the file ``name`` of ``observations/``: ``*.toml``, not hidden."""
+    return name.endswith(".toml") and not name.startswith(".")
+
+
+def _read_sources(
+    root: Path, targets: FileText, sources: Sequence[FileSource], problems: list[Problem]
+) -> tuple[Project | None, list[Problem]]:
+    """``read_project``'s work on the files' texts: ``targets.toml``'s, then each observation
+    file's (read only when its indicator is defined), after the ``problems`` of finding them."""
+    definition, found, target_lines, indicators = _read_definition(targets)
+    problems = found + problems
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
     origins: dict[str, dict[int, Origin]] = {key: {} for key in indicators}
-    paths, folder_problems = _observation_files(root)
-    problems += folder_problems
-    for path in paths:
-        display = path.relative_to(root)
-        indicator_id = path.stem
+    for display, read in sources:
+        indicator_id = display.stem
         indicator = indicators.get(indicator_id)
         if definition is not None and indicator is None:
             message = _("no indicator {id} is defined in targets.toml")
             problems.append(Problem(message.format(id=repr(indicator_id)), display))
             continue
-        observations[indicator_id], found, lines = _read_observation_file(path, display, indicator)
+        text = read(display)
+        observations[indicator_id], found, lines = _read_observation_file(text, display, indicator)
         origins[indicator_id] = {year: Origin(display, line) for year, line in lines.items()}
         problems += found
     if definition is None:
         return None, problems
-    targets = {key: Origin(Path(TARGETS_FILE), line) for key, line in target_lines.items()}
-    return Project(root, definition, observations, origins, targets), problems
+    targets_origins = {key: Origin(Path(TARGETS_FILE), line) for key, line in target_lines.items()}
+    return Project(root, definition, observations, origins, targets_origins), problems
 
 
 def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
@@ -248,7 +301,7 @@ def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
         if not stat.S_ISDIR(folder.stat().st_mode):
             return [], [Problem(_("is not a folder"), display)]
         with os.scandir(folder) as listing:
-            entries = [e for e in listing if e.name.endswith(".toml") and e.name[0] != "."]
+            entries = [e for e in listing if is_observation_file(e.name)]
     except FileNotFoundError:
         if folder.is_symlink():
             return [], [Problem(_("is a symbolic link that leads nowhere"), display)]
@@ -267,12 +320,12 @@ def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
 
 
 def _read_definition(
-    root: Path,
+    text: FileText,
 ) -> tuple[TargetsFile | None, list[Problem], dict[str, int], Mapping[str, Indicator]]:
     """``targets.toml`` validated, its problems, the line of each target's ``id``, and its
     indicators; when it is invalid, the indicators that are valid on their own, so that their
     observation files are still checked in full (one run reports every problem)."""
-    document = _read_toml(root / TARGETS_FILE, Path(TARGETS_FILE))
+    document = _parse_toml(text, Path(TARGETS_FILE))
     if isinstance(document, Problem):
         return None, [document], {}, {}
     try:
@@ -298,12 +351,12 @@ def _valid_indicators(data: Any) -> dict[str, Indicator]:
 
 
 def _read_observation_file(
-    path: Path, display: Path, indicator: LevelIndicator | RateIndicator | None
+    text: FileText, display: Path, indicator: LevelIndicator | RateIndicator | None
 ) -> tuple[tuple[Observation, ...], list[Problem], dict[int, int]]:
-    """Read one observation file: its observations by year, every problem in it, and the line
+    """One observation file's ``text``: its observations by year, every problem in it, the line
     of each year's ``year`` key. Without ``indicator`` (``targets.toml`` is invalid) the bounds
     and rate checks are left out."""
-    document = _read_toml(path, display)
+    document = _parse_toml(text, display)
     if isinstance(document, Problem):
         return (), [document], {}
     problems = []

@@ -146,6 +146,8 @@ def language_steps(language: str, folder: Path) -> list[Step]:
         Step(on("check", "--as-of", AS_OF, "--format", "github"), GATE,
              env={"GITHUB_STEP_SUMMARY": str(summary)}, files=(summary,)),
         Step(on("check", "--as-of", AS_OF, "--format", "junit"), GATE, stdout_parses=_xml),
+        Step(on("check", "--as-of", AS_OF, "--format", "markdown"), GATE,
+             stdout_has=("<!-- kpi check -->",)),
         Step(on("check", "--as-of", AS_OF, "--fail-on", "at_risk"), GATE),
         Step(on("export", "--format", "csv", "--output", str(exported)), stderr_has=(t.wrote,),
              files=(exported,)),

@@ -31,7 +31,15 @@ from kpi.gate import evaluate
 from kpi.i18n import speaking
 from kpi.model import Observation, Project
 from kpi.progress import ProjectAssessment, Status, assess_project
-from kpi.render import gate_github, gate_text, human, markdown, report_html, report_markdown
+from kpi.render import (
+    gate_github,
+    gate_markdown,
+    gate_text,
+    human,
+    markdown,
+    report_html,
+    report_markdown,
+)
 from kpi.render.table import show_table, status_table
 from kpi.store import load_project
 
@@ -165,6 +173,7 @@ def _people_formats(project: Project, report: ProjectAssessment) -> dict[str, st
         "show table": show_table(report, "high_tech_share", width=100),
         "check text": gate_text.render(result),
         "step summary": gate_github.step_summary(result),
+        "check markdown": gate_markdown.render(result),
         "report markdown": report_markdown.report_markdown(report, None),
         "report html": report_html.report_html(report, {}),
     }

@@ -35,6 +35,8 @@ DEFERRED_AT_IMPORT = (
     "html",
     "kpi.exchange",
     "kpi.gate",
+    "kpi.baseline",
+    "kpi.revisions",
     "kpi.render.status_json",
     "kpi.schema",
     "kpi.template",

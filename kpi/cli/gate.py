@@ -6,7 +6,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,9 +14,12 @@ from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, format_optio
 from kpi.cli.output import emit, say
 from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _, language
-from kpi.model import TARGETS_FILE
-from kpi.progress import Status
+from kpi.model import TARGETS_FILE, Project
+from kpi.progress import ProjectAssessment, Status
 from kpi.store import load_project
+
+if TYPE_CHECKING:
+    from kpi.baseline import Comparison
 
 EXIT_GATE_FAILED = 1
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -24,7 +27,30 @@ STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 
 # The choices of --fail-on and of --format (as in kpi.render.registry), each value its name.
 FailOn = StrEnum("FailOn", ["at_risk", "off_track", "moving_away"])
-CheckFormat = StrEnum("CheckFormat", ["text", "json", "github", "junit"])
+CheckFormat = StrEnum("CheckFormat", ["text", "json", "github", "junit", "markdown"])
+
+# What a change did (``--baseline``, ``--fail-on-worse``): kpi.baseline, kpi.revisions.
+BaselineRef = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        metavar="REF",
+        help="Also assess the project as it was at the git revision REF (a branch, tag or "
+        "commit; auto: in a GitHub Actions pull request, the merge base with its base branch) "
+        "and report what changed. Example: --baseline origin/main",
+    ),
+]
+FailOnWorse = Annotated[
+    bool | None,
+    typer.Option(
+        "--fail-on-worse/--no-fail-on-worse",
+        help="With --baseline, fail when any target's status got worse, whatever its level, or "
+        "not; default: fail_on_worse in the [gate] table of targets.toml, else a target that "
+        "got worse is a warning. "
+        "Example: --baseline origin/main --fail-on-worse",
+        show_default=False,
+    ),
+]
 
 
 @command()
@@ -63,15 +89,21 @@ def check(
         CheckFormat,
         format_option(
             "text for people; json for scripts; github for GitHub Actions annotations "
-            "(and $GITHUB_STEP_SUMMARY); junit for CI test reports. Example: --format github"
+            "(and $GITHUB_STEP_SUMMARY); junit for CI test reports; markdown for a pull "
+            "request comment. Example: --format github"
         ),
     ] = CheckFormat.text,
+    baseline: BaselineRef = None,
+    fail_on_worse: FailOnWorse = None,
     project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
     """The CI gate: exit 1 when any target's status is at or worse than --fail-on (default
     off_track), 0 otherwise; 2 when the data is invalid. The [gate] table of targets.toml and
     each target's gate ("off", "warn", "error") set it too; the options override the table.
+
+    With --baseline REF it also says what the change since REF did: each target better,
+    worse, the same, new or removed, and the observations added, replaced or removed.
 
     Example: kpi check --as-of 2026 --fail-on at_risk --format github
     """
@@ -96,7 +128,9 @@ def check(
             fail_on=None if fail_on is None else fail_on.value,
             fail_on_missing=fail_on_missing,
             fail_on_stale=fail_on_stale,
+            fail_on_worse=fail_on_worse,
         )
+        comparison = _compare(root, loaded, report, baseline, fail_on_worse)
         # Only the machine formats point at file lines; the text format need not look them up.
         located = output_format is not CheckFormat.text
         result = evaluate(
@@ -106,26 +140,73 @@ def check(
             fail_on_stale=gate.fail_on_stale,
             settings=loaded.definition.assessment,
             locations=locate_targets(report, root, Path.cwd()) if located else None,
+            worse=comparison.worse if comparison is not None else (),
+            fail_on_worse=gate.fail_on_worse and comparison is not None,
         )
     except KpiError as error:
-        _report_problems(output_format, error.problems, root)
+        _report_problems(output_format, error.problems, root, error.hint)
         raise
-    emit(render("check", output_format.value, result, lang=language()))
+    emit(render("check", output_format.value, result, comparison, lang=language()))
     if output_format is CheckFormat.github:
         from kpi.render.gate_github import step_summary
 
-        _append_step_summary(step_summary(result))
-    if output_format in (CheckFormat.github, CheckFormat.junit):
-        say(gate_text.summary_line(result))
+        _append_step_summary(step_summary(result, comparison))
+    if output_format in (CheckFormat.github, CheckFormat.junit, CheckFormat.markdown):
+        say(gate_text.summary_line(result, comparison))
     if not result.passed:
         raise typer.Exit(EXIT_GATE_FAILED)
 
 
+def _compare(
+    root: Path,
+    loaded: Project,
+    report: ProjectAssessment,
+    baseline: str | None,
+    fail_on_worse: bool | None,
+) -> Comparison | None:
+    """What the change since ``baseline`` did (``None`` without one); the problems of the
+    project at that revision, when it is invalid, as warnings on stderr. ``--fail-on-worse``
+    without ``--baseline`` is a usage error: there would be nothing to compare with."""
+    if baseline is None:
+        if fail_on_worse:
+            raise fail(
+                _("--fail-on-worse compares with a revision, but no --baseline was given"),
+                hint=_("add --baseline REF (or --baseline auto in a GitHub Actions pull request)"),
+            )
+        return None
+    from kpi.baseline import compare
+    from kpi.gate import Location, display_path
+    from kpi.revisions import project_at
+
+    then = project_at(root, baseline, os.environ)
+    comparison = compare(
+        then,
+        loaded,
+        report,
+        lambda origin: Location(display_path(root / origin.file, root, Path.cwd()), origin.line),
+    )
+    if then.problems:
+        from kpi.render.gate_text import comparison_note
+
+        say(_("warning: {note}").format(note=comparison_note(comparison)))
+        for problem in then.problems:
+            say(
+                _("warning: at {revision}: {problem}").format(
+                    revision=then.revision.short, problem=problem
+                )
+            )
+    return comparison
+
+
 def _report_problems(
-    output_format: CheckFormat, problems: tuple[Problem, ...], root: Path | None
+    output_format: CheckFormat,
+    problems: tuple[Problem, ...],
+    root: Path | None,
+    hint: str | None = None,
 ) -> None:
-    """In the github and junit formats, also put the problems that stopped the check on stdout,
-    so that CI shows them where it shows the gate's results."""
+    """In the github, junit and markdown formats, also put the problems that stopped the check
+    on stdout, so that CI shows them where it shows the gate's results (and the pull request
+    comment says why there is no verdict)."""
     from kpi.gate import problem_file
 
     file_of = problem_file(root, Path.cwd())
@@ -137,6 +218,10 @@ def _report_problems(
         from kpi.render.gate_junit import render_problems
 
         emit(render_problems(problems, file_of))
+    elif output_format is CheckFormat.markdown:
+        from kpi.render import gate_markdown
+
+        emit(gate_markdown.render_problems(problems, file_of, hint))
 
 
 def _append_step_summary(markdown: str) -> None:

@@ -1,29 +1,34 @@
 """``kpi check --format github``: GitHub Actions workflow commands and a step summary. One
 annotation per target that is not ok (``::error``, ``::warning``, ``::notice`` by its level; none
 for a target whose gate is off),
-pointing at ``file=`` and ``line=`` (``kpi.gate.locate_targets``); values escaped as the Actions
-toolkit does: ``%``, CR and LF in messages; also ``:`` and ``,`` in properties."""
+pointing at ``file=`` and ``line=`` (``kpi.gate.locate_targets``); with ``--baseline``, a target
+whose status changed is annotated (at least as a notice) on the line of the observation that
+changed it (``kpi.baseline``). Values escaped as the Actions toolkit does: ``%``, CR and LF in
+messages; also ``:`` and ``,`` in properties."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from kpi.errors import Problem
 from kpi.gate import GateResult, Level, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
-from kpi.render.gate_text import gate_reasons, summary_line, verdict_message
-from kpi.render.markdown import escape, table
+from kpi.render.gate_markdown import changes_section, folded, heading, notes_lines, targets_table
+from kpi.render.gate_text import change_text, revision_text, summary_line, verdict_message
+from kpi.render.markdown import escape
 from kpi.text import inert
 
+if TYPE_CHECKING:
+    from kpi.baseline import Comparison, TargetChange
+
 _COMMANDS = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTICE: "notice"}
-_ICONS = {
-    Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "➖", Level.OK: "✅", Level.OFF: "🔕",
-}  # fmt: skip
-_COLUMNS = (
-    N_("Target"), N_("Indicator"), N_("Status"), N_("Latest"), N_("Goal"), N_("Progress ratio"),
-    N_("File"),
-)  # fmt: skip
+_CHANGE_MESSAGES = {
+    "worse": N_("worse since {revision}: {change}"),
+    "better": N_("better since {revision}: {change}"),
+    "data_changed": N_("data changed since {revision}: {change}"),
+}
 
 
 def escape_data(text: str) -> str:
@@ -60,10 +65,37 @@ def _annotation(verdict: Verdict, result: GateResult) -> str:
     return workflow_command(_COMMANDS[verdict.level], message, properties)
 
 
-def render(result: GateResult) -> str:
-    """One workflow command per target that is an error, a warning or a notice (nothing for a
-    target that is ok or not judged, gate off)."""
-    lines = [_annotation(v, result) for v in result.verdicts if v.level in _COMMANDS]
+def _change_annotation(
+    verdict: Verdict, change: TargetChange, result: GateResult, comparison: Comparison
+) -> str:
+    """The annotation of a target whose status changed: on the line of the observation that
+    changed it, titled ``kpi: <id> <status> (was <status>)``, at the verdict's level but at
+    least a notice; the change first, then the verdict's message."""
+    location = change.location or verdict.location
+    was = change.before.status.value if change.before else ""
+    properties = {
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+        "title": f"kpi: {verdict.target_id} {verdict.status.value} (was {was})",
+    }
+    words = _(_CHANGE_MESSAGES[change.change]).format(
+        revision=revision_text(comparison.revision), change=change_text(change)
+    )
+    message = "\n".join([words, verdict_message(verdict, result.fail_on, separator="\n")])
+    command = _COMMANDS.get(verdict.level, "notice")
+    return workflow_command(command, message, properties)
+
+
+def render(result: GateResult, comparison: Comparison | None = None) -> str:
+    """One workflow command per target that is not simply ok (nothing when all are ok); with
+    ``comparison``, one per target whose status changed too (``_change_annotation``)."""
+    lines = []
+    for v in result.verdicts:
+        change = comparison.of(v.target_id) if comparison is not None else None
+        if comparison is not None and change is not None and change.status_changed:
+            lines.append(_change_annotation(v, change, result, comparison))
+        elif v.level in _COMMANDS:
+            lines.append(_annotation(v, result))
     return "".join(line + "\n" for line in lines)
 
 
@@ -79,41 +111,20 @@ def problem_annotations(
     return "".join(line + "\n" for line in lines)
 
 
-def step_summary(result: GateResult) -> str:
-    """A Markdown section for ``$GITHUB_STEP_SUMMARY``: a heading, one table row per target
-    (values marked as in every format for people, ``human.marks``), the legend of the marks, the
-    notes, the summary line."""
-    heading = _("kpi check passed: {project}, as of {year}")
-    if not result.passed:
-        heading = _("kpi check failed: {project}, as of {year}")
-    rows = []
-    for v in result.verdicts:
-        a, location = v.assessment, v.location
-        where = ""
-        if location is not None:
-            where = location.file + (f":{location.line}" if location.line else "")
-        texts = [
-            human.latest_of(a, result.as_of),
-            human.goal_text(a.target, a.indicator.unit),
-            human.number(a.progress_ratio),
-            where,
-        ]
-        cells = [_ICONS[v.level], f"`{v.target_id}`", f"`{a.indicator_id}`"]
-        status = f"**{escape(human.status_label(v.status))}**"
-        why = gate_reasons(v)  # why it warns or is not judged, in the Status cell
-        status += f" ({escape(', '.join(why))})" if why else ""
-        rows.append([*cells, status, *map(escape, texts)])
-    lines = ["### " + heading.format(project=escape(result.project_name), year=result.as_of), ""]
+def step_summary(result: GateResult, comparison: Comparison | None = None) -> str:
+    """A Markdown section for ``$GITHUB_STEP_SUMMARY``: a heading; with ``comparison`` a "What
+    this change did" section (``gate_markdown.changes_section``); one table row per target
+    (values marked as in every format for people, ``human.marks``), the legend of the marks,
+    the notes, the summary line."""
+    lines = ["### " + heading(result), ""]
+    if comparison is not None:
+        title = _("What this change did since {revision}")
+        lines += ["#### " + escape(title.format(revision=revision_text(comparison.revision))), ""]
+        lines += changes_section(result, comparison)
     legend = human.legend(v.assessment.indicator.update_every for v in result.verdicts)
-    lines += [*table(["", *(_(column) for column in _COLUMNS)], rows), "", escape(legend)]
-    notes = [
-        f"- `{v.target_id}`: {escape(note.message)}"
-        for v in result.verdicts
-        for note in v.assessment.notes
-    ]
+    lines += [*targets_table(result), "", escape(legend)]
+    notes = notes_lines(result)
     if notes:
-        notes_heading = _("Notes")
-        summary = f"<details><summary>{escape(notes_heading)}</summary>"
-        lines += ["", summary, "", *notes, "", "</details>"]
-    lines += ["", escape(summary_line(result)), ""]
+        lines += ["", *folded(_("Notes"), notes)]
+    lines += ["", escape(summary_line(result, comparison)), ""]
     return "\n".join(lines) + "\n"

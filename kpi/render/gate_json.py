@@ -1,17 +1,25 @@
 """``kpi check --format json``: one top-level object, like Lighthouse CI's assertion results.
 Keys are stable (new ones may be added, none renamed); unknown figures are ``null``, numbers are
 plain JSON numbers; only ``message`` is prose for people. Each result's ``gate`` is the target's
-own setting and ``reasons`` the codes of ``kpi.gate.Reason`` behind its ``level``."""
+own setting and ``reasons`` the codes of ``kpi.gate.Reason`` behind its ``level``. With
+``--baseline`` the document gains ``fail_on_worse`` and ``baseline`` (what the change did), and
+each result ``change`` and ``before``; without it, it is what it was before ``--baseline``
+existed."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpi.gate import GateResult, Verdict
+from kpi.errors import Problem
+from kpi.gate import GateResult, Location, Verdict
+from kpi.model import Observation
 from kpi.progress import Status
-from kpi.render.gate_text import verdict_message
-from kpi.render.status_json import notes_list
+from kpi.render.gate_text import summary_line, verdict_message
+from kpi.render.status_json import latest_dict, notes_list
+
+if TYPE_CHECKING:
+    from kpi.baseline import Comparison, ObservationChange, TargetChange, TargetState
 
 
 def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None) -> dict[str, Any]:
@@ -36,12 +44,16 @@ def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None
     }
 
 
-def document(result: GateResult, notes_lang: str | None = None) -> dict[str, Any]:
-    """The whole of ``kpi check --format json``; notes' messages in ``notes_lang``."""
+def document(
+    result: GateResult, comparison: Comparison | None = None, notes_lang: str | None = None
+) -> dict[str, Any]:
+    """The whole of ``kpi check --format json``; notes' messages in ``notes_lang``; with
+    ``comparison``, the keys of what the change did."""
     summary: dict[str, Any] = {"total": len(result.verdicts)}
     summary |= {status.value: count for status, count in result.status_counts().items()}
     summary |= result.outcome_counts()
-    return {
+    results = [result_dict(v, result.fail_on, notes_lang) for v in result.verdicts]
+    whole = {
         "project": result.project_name,
         "as_of": result.as_of,
         "fail_on": result.fail_on.value,
@@ -49,5 +61,84 @@ def document(result: GateResult, notes_lang: str | None = None) -> dict[str, Any
         "fail_on_stale": result.fail_on_stale,
         "passed": result.passed,
         "summary": summary,
-        "results": [result_dict(v, result.fail_on, notes_lang) for v in result.verdicts],
+        "results": results,
     }
+    if comparison is None:
+        return whole
+    for entry in results:
+        change = comparison.of(entry["id"])
+        entry["change"] = change.change.value if change else None
+        entry["before"] = _state(change.before) if change else None
+    whole["fail_on_worse"] = result.fail_on_worse
+    whole["baseline"] = baseline_dict(result, comparison)
+    return whole
+
+
+def baseline_dict(result: GateResult, comparison: Comparison) -> dict[str, Any]:
+    """The ``baseline`` object: the revision, whether its project was found and valid (its
+    problems), the counts of each change, every target then and now, every observation
+    added, replaced or removed, and the summary line."""
+    revision = comparison.revision
+    return {
+        "ref": revision.requested,
+        "name": revision.name,
+        "commit": revision.commit,
+        "found": comparison.found,
+        "valid": comparison.compared if comparison.found else None,
+        "problems": [_problem(p) for p in comparison.problems],
+        "changes": {change.value: count for change, count in comparison.counts().items()},
+        "observations_changed": {e.value: n for e, n in comparison.edit_counts().items()},
+        "targets": [_target_change(c) for c in comparison.targets],
+        "observations": [_observation_change(o) for o in comparison.observations],
+        "message": summary_line(result, comparison),
+    }
+
+
+def _state(state: TargetState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    return {
+        "status": state.status.value,
+        "progress_ratio": state.progress_ratio,
+        "latest": latest_dict(state.latest),
+    }
+
+
+def _place(location: Location | None) -> dict[str, Any]:
+    return {
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+    }
+
+
+def _target_change(change: TargetChange) -> dict[str, Any]:
+    return {
+        "id": change.target_id,
+        "indicator": change.indicator_id,
+        "change": change.change.value,
+        "before": _state(change.before),
+        "after": _state(change.after),
+        **_place(change.location),
+    }
+
+
+def _observation(observation: Observation | None) -> dict[str, Any] | None:
+    return (
+        None if observation is None else observation.model_dump(mode="json", exclude={"revisions"})
+    )
+
+
+def _observation_change(change: ObservationChange) -> dict[str, Any]:
+    return {
+        "indicator": change.indicator_id,
+        "year": change.year,
+        "change": change.edit.value,
+        "before": _observation(change.before),
+        "after": _observation(change.after),
+        **_place(change.location),
+    }
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    file = problem.file.as_posix() if problem.file is not None else None
+    return {"file": file, "line": problem.line, "key": problem.key, "message": problem.message}

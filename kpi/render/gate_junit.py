@@ -2,17 +2,23 @@
 test-report actions read natively. One ``<testcase classname="kpi.<indicator>" name="<id>">`` per
 target: a ``<failure>`` when it fails the gate, ``<skipped>`` when it has no usable data and does
 not fail or is not judged (its gate is off), the message (which says why a target warns) in
-``<system-out>``; characters XML 1.0 cannot carry are dropped."""
+``<system-out>``; characters XML 1.0 cannot carry are dropped. With ``--baseline``, each test
+case's ``change`` property and first line of ``<system-out>`` say how it changed, and the suite's
+properties name the revision and the counts of each change."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kpi.errors import Problem
 from kpi.gate import GateResult, Level
-from kpi.render.gate_text import summary_line, verdict_message
+from kpi.render.gate_text import change_text, summary_line, verdict_message
+
+if TYPE_CHECKING:
+    from kpi.baseline import Comparison
 
 SUITE_NAME = "kpi check"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -52,8 +58,9 @@ def _document(
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
 
 
-def render(result: GateResult) -> bytes:
-    """The JUnit XML document (UTF-8 bytes, with its XML declaration)."""
+def render(result: GateResult, comparison: Comparison | None = None) -> bytes:
+    """The JUnit XML document (UTF-8 bytes, with its XML declaration); with ``comparison``,
+    what changed since its revision."""
     cases = []
     for verdict in result.verdicts:
         message = clean(verdict_message(verdict, result.fail_on))
@@ -68,6 +75,12 @@ def render(result: GateResult) -> bytes:
             ET.SubElement(case, "skipped", {"message": message})
         output = ET.SubElement(case, "system-out")
         output.text = f"{verdict.level.value}: {message}"
+        change = comparison.of(verdict.target_id) if comparison is not None else None
+        if change is not None:
+            listed = ET.Element("properties")
+            ET.SubElement(listed, "property", {"name": "change", "value": change.change.value})
+            case.insert(0, listed)
+            output.text = clean(f"{change.change.value}: {change_text(change)}\n{output.text}")
         cases.append(case)
     properties = {
         "project": result.project_name,
@@ -75,10 +88,30 @@ def render(result: GateResult) -> bytes:
         "fail_on": result.fail_on.value,
         "fail_on_missing": str(result.fail_on_missing).lower(),
         "fail_on_stale": str(result.fail_on_stale).lower(),
-        "summary": summary_line(result),
+        "summary": summary_line(result, comparison),
     }
+    if comparison is not None:
+        properties |= _baseline_properties(result, comparison)
     counts = (result.count(Level.ERROR), 0, result.count(Level.NOTICE) + result.count(Level.OFF))
     return _document(cases, properties, counts)
+
+
+def _baseline_properties(result: GateResult, comparison: Comparison) -> dict[str, str]:
+    """The suite's properties of a comparison: the revision, whether its project was found and
+    valid, how many targets had each change and which were removed (no test case says so)."""
+    revision = comparison.revision
+    removed = [c.target_id for c in comparison.targets if c.change == "removed"]
+    counts = comparison.counts().items()
+    return {
+        "baseline": revision.requested,
+        "baseline_name": revision.name,
+        "baseline_commit": revision.commit,
+        "baseline_found": str(comparison.found).lower(),
+        "baseline_valid": str(comparison.compared).lower(),
+        "fail_on_worse": str(result.fail_on_worse).lower(),
+        "changes": " ".join(f"{change.value}={count}" for change, count in counts),
+        "removed": " ".join(removed),
+    }
 
 
 def render_problems(

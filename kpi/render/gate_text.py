@@ -3,10 +3,17 @@ sentences (verdict messages, summary) that the machine formats carry in their me
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kpi.gate import GateResult, Level, Reason, Verdict
 from kpi.i18n import N_, _
 from kpi.progress import Status
 from kpi.render import human
+from kpi.text import inert
+
+if TYPE_CHECKING:
+    from kpi.baseline import Comparison, ObservationChange, TargetChange
+    from kpi.revisions import GitRevision
 
 MARKS = {
     Level.ERROR: N_("FAIL"),
@@ -30,9 +37,14 @@ def _pace_unit(verdict: Verdict) -> str:
 
 
 def gate_reasons(verdict: Verdict) -> list[str]:
-    """Why the verdict's level is not its status's alone, in words: stale data (failing with
-    --fail-on-stale or a warning), a target whose gate is "warn" or "off"; empty otherwise."""
+    """Why the verdict's level is not its status's alone, in words: worse than at the baseline
+    (failing with --fail-on-worse or a warning), stale data (likewise with --fail-on-stale), a
+    target whose gate is "warn" or "off"; empty otherwise."""
     reasons, phrases = verdict.reasons, []
+    if Reason.WORSE in reasons and Reason.WORSE in verdict.failing:
+        phrases.append(_("worse than at the baseline, failing with --fail-on-worse"))
+    elif Reason.WORSE in reasons:
+        phrases.append(_("worse than at the baseline"))
     if Reason.STALE in reasons and Reason.STALE in verdict.failing:
         phrases.append(_("stale data, failing with --fail-on-stale"))
     elif Reason.STALE in reasons:
@@ -141,32 +153,166 @@ _FAILED_WITH_OFF = N_(
 )
 
 
-def options_text(result: GateResult) -> str:
+def options_text(result: GateResult, comparison: Comparison | None = None) -> str:
     """The settings the gate judged with, as the flags that give them (whether they came from
-    the flags or from the [gate] table): ``--fail-on off_track --fail-on-stale``."""
+    the flags or from the [gate] table): ``--fail-on off_track --fail-on-stale``, and with
+    ``comparison`` its ``--baseline``."""
     options = f"--fail-on {result.fail_on.value}"
     options += " --fail-on-missing" if result.fail_on_missing else ""
     options += " --fail-on-stale" if result.fail_on_stale else ""
+    if comparison is not None:
+        options += f" --baseline {inert(comparison.revision.requested)}"
+        options += " --fail-on-worse" if result.fail_on_worse else ""
     return options
 
 
-def summary_line(result: GateResult) -> str:
+def summary_line(result: GateResult, comparison: Comparison | None = None) -> str:
     """The gate's last line, e.g. ``passed: 0 failed, 1 warned, 3 skipped (no usable data), 1 ok
     of 5 targets as of 2026 (--fail-on off_track)``; targets not judged (gate off) are counted
-    only when there are any."""
+    only when there are any; with ``comparison``, what changed since its revision (``; since
+    main (0123456789ab): 1 worse, 4 same``)."""
     counts = result.outcome_counts()
     if counts["off"]:
         message = _PASSED_WITH_OFF if result.passed else _FAILED_WITH_OFF
     else:
         message = _PASSED if result.passed else _FAILED
-    return _(message).format(
-        **counts, total=len(result.verdicts), year=result.as_of, options=options_text(result)
+    options = options_text(result, comparison)
+    line = _(message).format(
+        **counts, total=len(result.verdicts), year=result.as_of, options=options
+    )
+    if comparison is None:
+        return line
+    since = _("since {revision}: {changes}")
+    return f"{line}; " + since.format(
+        revision=revision_text(comparison.revision), changes=changes_count_text(comparison)
     )
 
 
-def render(result: GateResult) -> str:
+# -- what a change did (kpi check --baseline) -------------------------------------------------
+
+CHANGE_LABELS = {
+    "worse": N_("worse"),
+    "better": N_("better"),
+    "data_changed": N_("data changed"),
+    "new": N_("new"),
+    "removed": N_("removed"),
+    "same": N_("same"),
+}
+EDIT_LABELS = {"added": N_("added"), "replaced": N_("replaced"), "removed": N_("removed")}
+
+
+def change_label(change: str) -> str:
+    """A change class (``kpi.baseline.Change``) in words, in the current language."""
+    return _(CHANGE_LABELS[change])
+
+
+def revision_text(revision: GitRevision) -> str:
+    """``main (0123456789ab)``; ``origin/main (merge base 0123456789ab)`` for ``auto``."""
+    name = inert(revision.name)
+    if revision.requested != revision.name:
+        return _("{name} (merge base {commit})").format(name=name, commit=revision.short)
+    return f"{name} ({revision.short})"
+
+
+def changes_count_text(comparison: Comparison) -> str:
+    """``1 worse, 1 new, 3 same``: each change that some target had, in ``Change`` order;
+    ``no target changed`` when every one is the same."""
+    counts = [(change, count) for change, count in comparison.counts().items() if count]
+    if all(change == "same" for change, _count in counts):
+        return _("no target changed")
+    return ", ".join(f"{count} {change_label(change)}" for change, count in counts)
+
+
+def comparison_note(comparison: Comparison) -> str | None:
+    """Why the targets were not compared with the revision (``None`` when they were)."""
+    revision = revision_text(comparison.revision)
+    if not comparison.found:
+        return _("the project did not exist at {revision}: every target is new").format(
+            revision=revision
+        )
+    if comparison.problems:
+        message = _(
+            "the project at {revision} is not valid ({count} problem(s)): every target is new"
+        )
+        return message.format(revision=revision, count=len(comparison.problems))
+    return None
+
+
+def _state_status(change: TargetChange, before: bool) -> str:
+    state = change.before if before else change.after
+    return human.status_label(state.status) if state is not None else human.NONE
+
+
+def change_text(change: TargetChange) -> str:
+    """The status then and now with the figures behind it: ``on track → at risk, progress
+    ratio 1.71 → 0.8, latest 60.6 (2023) → 58 E (2024)``; ``was on track`` for a removed
+    target, the status alone for a new one."""
+    before, after = change.before, change.after
+    if after is None:
+        return _("was {status}").format(status=_state_status(change, before=True))
+    if before is None:
+        return _state_status(change, before=False)
+    parts = [f"{_state_status(change, True)} → {_state_status(change, False)}"]
+    if before.progress_ratio != after.progress_ratio:
+        ratios = f"{human.number(before.progress_ratio)} → {human.number(after.progress_ratio)}"
+        parts.append(_("progress ratio {ratios}").format(ratios=ratios))
+    if before.latest != after.latest:
+        latest = (
+            f"{human.latest_text(before.latest, None)} → {human.latest_text(after.latest, None)}"
+        )
+        parts.append(_("latest {latest}").format(latest=latest))
+    return ", ".join(parts)
+
+
+def _value_text(change: ObservationChange, before: bool) -> str:
+    observation = change.before if before else change.after
+    if observation is None:
+        return human.NONE
+    flags = human.marks(observation)
+    return human.number(observation.value) + (f" {flags}" if flags else "")
+
+
+def edit_text(change: ObservationChange) -> str:
+    """``2024 added: 58 E``, ``2023 replaced: 60.6 → 60.1``, ``2019 removed: 50``."""
+    label = _(EDIT_LABELS[change.edit])
+    if change.edit == "replaced":
+        value = f"{_value_text(change, True)} → {_value_text(change, False)}"
+    else:
+        value = _value_text(change, before=change.edit == "removed")
+    return f"{change.year} {label}: {value}"
+
+
+def changes_lines(comparison: Comparison) -> list[str]:
+    """The text format's section on what changed: a heading naming the revision, one line per
+    target whose change is not ``same``, how many are the same, one line per indicator whose
+    observations changed."""
+    lines = [_("Since {revision}:").format(revision=revision_text(comparison.revision))]
+    note = comparison_note(comparison)
+    if note is not None:
+        lines.append(f"  {note}")
+    changed = [c for c in comparison.targets if c.change != "same"]
+    width = max((len(change_label(c.change)) for c in changed), default=0)
+    id_width = max((len(c.target_id) for c in changed), default=0)
+    for c in changed:
+        label = change_label(c.change)
+        lines.append(f"  {label:<{width}}  {c.target_id:<{id_width}}  {change_text(c)}")
+    same = sum(c.change == "same" for c in comparison.targets)
+    if same:
+        lines.append("  " + _("targets the same: {count}").format(count=same))
+    by_indicator: dict[str, list[str]] = {}
+    for edit in comparison.observations:
+        by_indicator.setdefault(edit.indicator_id, []).append(edit_text(edit))
+    for indicator_id, edits in by_indicator.items():
+        lines.append(f"  {indicator_id}: " + "; ".join(edits))
+    if comparison.compared and not comparison.observations:
+        lines.append("  " + _("no observation added, replaced or removed"))
+    return lines
+
+
+def render(result: GateResult, comparison: Comparison | None = None) -> str:
     """The whole text report: ``MARK  target  status  [why; ]figures; notes`` lines (``why``:
-    ``gate_reasons``), then the summary."""
+    ``gate_reasons``), with ``comparison`` what changed since its revision (``changes_lines``),
+    then the summary."""
     marks = {level: _(mark) for level, mark in MARKS.items()}
     mark_width = max(len(mark) for mark in marks.values())
     width = max((len(v.target_id) for v in result.verdicts), default=0)
@@ -182,5 +328,7 @@ def render(result: GateResult) -> str:
         )
     if result.verdicts:
         lines.append("")
-    lines.append(summary_line(result))
+    if comparison is not None:
+        lines += [*changes_lines(comparison), ""]
+    lines.append(summary_line(result, comparison))
     return "\n".join(lines) + "\n"

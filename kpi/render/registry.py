@@ -57,6 +57,7 @@ FORMATS: dict[str, dict[str, Format]] = {
         "json": Format("gate_json", "document", note_messages=True),
         "github": Format("gate_github", "render"),
         "junit": Format("gate_junit", "render"),
+        "markdown": Format("gate_markdown", "render", for_people=True),
     },
     "validate": {
         "text": Format("validation", "render_text", for_people=True),
