@@ -231,15 +231,24 @@ def test_a_missing_required_column_is_refused(root: Path, tmp_path: Path) -> Non
     assert f"{data}:1: source: required column is missing" in result.stderr
 
 
-def test_text_that_is_not_utf8_is_refused_with_its_line(root: Path, tmp_path: Path) -> None:
+def test_text_that_is_not_utf8_is_refused_with_its_line_and_the_encoding_option(
+    root: Path, tmp_path: Path
+) -> None:
     data = tmp_path / "data.csv"
-    data.write_bytes(f"{HEADER}\nhigh_tech_share,2024,62.5,S\u1ea3\n".encode("utf-16"))
+    data.write_bytes(
+        f"{HEADER}\nhigh_tech_share,2024,62.5,S\n".encode() + b"x,2024,1,Ngu\xf4\xcc\n"
+    )
+    before = snapshot(root)
 
     result = kpi(root, "import", data)
 
     assert result.exit_code == 2
-    assert "is not UTF-8 text" in result.stderr
+    assert result.stdout == ""
+    assert f"error: {data}:3: is not UTF-8 text" in result.stderr
+    assert "--encoding cp1258" in result.stderr
+    assert "CSV UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
+    assert snapshot(root) == before
 
 
 @pytest.mark.parametrize(
@@ -282,8 +291,8 @@ def test_optional_columns_fill_every_field(root: Path, tmp_path: Path) -> None:
     }
 
 
-@pytest.mark.parametrize("name", ["data.txt", "data.xlsx", "data"])
-def test_a_file_that_is_neither_csv_nor_json_is_refused(
+@pytest.mark.parametrize("name", ["data.toml", "data.pdf", "data"])
+def test_a_file_that_is_neither_a_table_nor_json_is_refused(
     root: Path, tmp_path: Path, name: str
 ) -> None:
     data = write(tmp_path / name, f"{HEADER}\nhigh_tech_share,2024,62.5,S\n")
@@ -291,7 +300,8 @@ def test_a_file_that_is_neither_csv_nor_json_is_refused(
     result = kpi(root, "import", data)
 
     assert result.exit_code == 2
-    assert "kpi imports .csv or .json" in result.stderr
+    assert result.stdout == ""
+    assert "kpi imports .csv, .xlsx, .xls, .ods or .json" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -234,7 +234,7 @@ def test_status_workbook_has_a_row_per_target_then_the_monitored_indicator(
     assert set(column_values(sheet, "Status")) <= STATUS_WORDS["en"] | {"off track", "achieved"}
     assert column_values(sheet, "Status")[-1] == "Monitored (no target)"
     assert sheet.freeze_panes == "D2"  # the header, and the ids and names
-    assert sheet.auto_filter.ref == f"A1:S{len(TARGETS) + 2}"
+    assert sheet.auto_filter.ref == f"A1:V{len(TARGETS) + 2}"
 
 
 def test_status_workbook_figures_are_numbers_with_formats_and_percent_stays_percent(

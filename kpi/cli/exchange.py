@@ -53,8 +53,10 @@ def import_(
         typer.Argument(
             metavar="FILE",
             help="A .csv file (header indicator,year,value,source plus optional status,"
-            "series_break,url,note) or a .json file (a list of objects with those keys, "
-            "or what `kpi export --format json` writes).",
+            "series_break,url,note, or their Vietnamese names; comma, semicolon or tab "
+            "between fields), a workbook (.xlsx, .xls or .ods) with the same columns, or a "
+            ".json file (a list of objects with those keys, or what `kpi export --format "
+            "json` writes).",
         ),
     ],
     dry_run: Annotated[
@@ -72,20 +74,39 @@ def import_(
             "(the old ones are kept in their revisions).",
         ),
     ] = False,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            metavar="NAME",
+            help="The sheet of a workbook to read (default: the first visible one). "
+            "Example: --sheet 'Số liệu 2025'",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            metavar="NAME",
+            help="The encoding of a CSV file without a byte-order mark (default: UTF-8), "
+            "such as cp1258 for one saved on a Vietnamese Windows PC. Example: --encoding cp1258",
+        ),
+    ] = None,
     project: ProjectDir = None,
     lang: Lang = None,
 ) -> None:
-    """Record many observations from a CSV or JSON file, all or nothing: every row is checked
-    first, every bad row is reported with its line, and nothing is written unless all are good.
-    Importing the same file again changes nothing.
+    """Record many observations from a CSV file, a workbook or a JSON file, all or nothing:
+    every row is checked first, every bad row is reported with its line (its cell in a
+    workbook), and nothing is written unless all are good. Importing the same file again
+    changes nothing.
 
-    Example: kpi import yearbook-2025.csv --dry-run
+    Example: kpi import yearbook-2025.xlsx --sheet 'Số liệu' --dry-run
     """
     from kpi.exchange import plan_import
 
     loaded = load(ctx, project)
     try:
-        rows = plan_import(file, loaded, replace=replace)
+        rows = plan_import(file, loaded, replace=replace, sheet=sheet, encoding=encoding)
         entries = [(row.indicator, row.observation) for row in rows]
         indicators = {indicator for indicator, _observation in entries}
         comments = {i: comment_lines(observations_path(loaded.root, i)) for i in indicators}
