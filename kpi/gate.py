@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
 from kpi.errors import Problem
 from kpi.kinds import Figures
-from kpi.model import TARGETS_FILE, AssessmentSettings, GateSettings, Origin, TargetGate
+from kpi.model import TARGETS_FILE, AssessmentSettings, GateSettings, Goal, Origin, TargetGate
 from kpi.progress import ProjectAssessment, Status, TargetAssessment, finite
 
 FAIL_ON_CHOICES = (Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
@@ -107,6 +107,7 @@ class GateResult:
     verdicts: tuple[Verdict, ...]
     fail_on_stale: bool = False
     fail_on_worse: bool = False
+    goals: Mapping[str, Goal] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -273,6 +274,7 @@ def evaluate(
         tuple(verdicts),
         fail_on_stale=fail_on_stale,
         fail_on_worse=fail_on_worse,
+        goals=report.goals,
     )
 
 

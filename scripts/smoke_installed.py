@@ -68,7 +68,7 @@ TEXTS = {
     ),
     "vi": Texts(
         as_of=f"tính đến năm {AS_OF}", valid="hợp lệ:", created="đã tạo ", wrote="đã ghi ",
-        added="đã thêm:", unchanged="không thay đổi:", dry_run="chạy thử với ", error="lỗi:",
+        added="đã thêm:", unchanged="giữ nguyên:", dry_run="chạy thử với ", error="lỗi:",
         example="Ví dụ:",
     ),
 }  # fmt: skip

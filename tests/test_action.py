@@ -209,11 +209,12 @@ def test_the_action_with_its_defaults_installs_validates_and_gates_the_shipped_d
     assert ("notice", "kpi: valid") in found
     assert ("notice", "kpi: tech_renewal_20_22 no_data") in found
     assert not [c for c in found if "grdp_growth_2021_2030" in c[1]]  # at risk: ok at off_track
+    assert ("warning", "kpi: grdp_growth_2025 off_track") in found  # missed, its gate is "warn"
     assert "### kpi check passed: Hai Phong 2030, as of 2026" in run.summary
     report = Path(run.outputs["report"])
     assert report.name == "kpi-check.md"
     assert report.read_text(encoding="utf-8").startswith(
-        "<!-- kpi check -->\n### ✅ kpi check passed"
+        "<!-- kpi check -->\n### ⚠️ kpi check passed"  # the 2025 plan: missed, gate "warn"
     )
 
 
@@ -307,7 +308,7 @@ def test_the_hook_s_entry_runs_against_the_shipped_data(workspace: Path, tools: 
         entry, cwd=workspace, env=env, capture_output=True, text=True, check=False
     )
     assert valid.returncode == 0, valid.stderr
-    assert valid.stdout.startswith("valid: 5 indicators, 5 targets, ")
+    assert valid.stdout.startswith("valid: 5 indicators, 7 targets, ")
     targets = workspace / "targets.toml"
     targets.write_text(
         targets.read_text(encoding="utf-8").replace('kind = "level"', 'kind = "lvl"', 1)

@@ -584,6 +584,7 @@ def test_outside_a_git_repository_exits_2(tmp_path: Path) -> None:
 TODAY_KEYS = {
     "project", "as_of", "fail_on", "fail_on_missing", "passed", "summary", "results",
     "fail_on_stale",  # the gate settings (issue 12)
+    "goals",  # the goals' summaries (issue 13)
 }  # fmt: skip
 TODAY_RESULT_KEYS = {
     "id", "indicator", "status", "passed", "level", "unit", "pace_unit", "expected", "actual",

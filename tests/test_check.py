@@ -663,8 +663,8 @@ def test_shipped_junit_parses_in_a_subprocess(shipped: Path) -> None:
     result = run_kpi("check", "--as-of", AS_OF, "--format", "junit", cwd=shipped)
     assert result.returncode == 0
     root = ET.fromstring(result.stdout.encode())
-    assert root.get("tests") == "5" and root.get("failures") == "0"
-    assert root.get("skipped") == "3"
+    assert root.get("tests") == "7" and root.get("failures") == "0"
+    assert root.get("skipped") == "4"
 
 
 def test_invalid_shipped_data_exits_2_in_a_subprocess(shipped: Path, tmp_path: Path) -> None:

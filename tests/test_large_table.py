@@ -84,6 +84,7 @@ def _number_words(report: ProjectAssessment) -> set[str]:
         texts += [human.needs_text(a, False), human.assessment_trend(a), human.projected_text(a)]
         texts += [human.plan_distance_text(a.years_ahead_of_plan, short=True)]
         texts += [f"{a.target.id}:", *(note.message for note in a.notes)]
+    texts += human.goal_lines(report.goals, report.targets)
     for m in report.monitored:
         texts += [human.name_of(m.indicator) or "", m.indicator_id, m.indicator.unit]
         texts += [human.latest_text(m.latest, report.as_of), human.monitored_trend(m)]

@@ -37,7 +37,7 @@ PUBLISHED = [
     ("high_tech_share", 2023, 60.6, "A", False),
     ("grdp_growth", 2019, 16.68, "E", False),
     ("grdp_growth", 2020, 11.22, "E", False),
-    ("grdp_growth", 2021, 12.38, "A", False),
+    ("grdp_growth", 2021, 12.38, "E", False),  # the sources' table says A: an estimate (issue 13)
     ("grdp_growth", 2022, 12.32, "E", False),
     ("grdp_growth", 2023, 10.34, "E", False),
     ("grdp_growth", 2024, 11.01, "E", False),

@@ -15,7 +15,7 @@ from kpi.cli.output import emit, say
 from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _, language
 from kpi.model import TARGETS_FILE, Project
-from kpi.progress import ProjectAssessment, Status
+from kpi.progress import ProjectAssessment, Status, by_goal
 from kpi.store import load_project
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def check(
         # Only the machine formats point at file lines; the text format need not look them up.
         located = output_format is not CheckFormat.text
         result = evaluate(
-            report,
+            by_goal(report),  # each goal's targets together
             fail_on=Status(gate.fail_on),
             fail_on_missing=gate.fail_on_missing,
             fail_on_stale=gate.fail_on_stale,

@@ -13,7 +13,7 @@ COLUMNS = (
     "id", "indicator", "name", "unit", "kind", "target", "latest_year", "latest_value",
     "latest_status", "latest_series_break", "status", "gap", "years_left", "required_pace",
     "required_growth_pct", "observed_growth_pct", "progress_ratio", "trend_from", "projected",
-    "notes",
+    "notes", "goal",  # goal: added by issue 13, last so that no column moves
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from kpi.gate import GateResult, Location, Verdict
 from kpi.model import Observation
 from kpi.progress import Status
 from kpi.render.gate_text import summary_line, verdict_message
-from kpi.render.status_json import latest_dict, notes_list
+from kpi.render.status_json import goals_list, latest_dict, notes_list
 
 if TYPE_CHECKING:
     from kpi.baseline import Comparison, ObservationChange, TargetChange, TargetState
@@ -62,6 +62,7 @@ def document(
         "passed": result.passed,
         "summary": summary,
         "results": results,
+        "goals": goals_list(result.goals, [v.assessment for v in result.verdicts]),
     }
     if comparison is None:
         return whole

@@ -116,8 +116,13 @@ def _rate_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | No
     parts: list[str | None] = []
     if actual.value is not None:
         rate, start = human.number(actual.value), verdict.assessment.trend_from
-        average = _("average {rate} {unit} {start}–{end}")
-        parts.append(average.format(rate=rate, unit=unit, start=start, end=actual.year))
+        if start == actual.year:
+            average = _("{rate} {unit} in {start}").format(rate=rate, unit=unit, start=start)
+        else:
+            average = _("average {rate} {unit} {start}–{end}").format(
+                rate=rate, unit=unit, start=start, end=actual.year
+            )
+        parts.append(average)
     parts.append(goal)
     if expected.pace is not None:
         needs = _("needs {rate} {unit} from now on")
@@ -328,6 +333,8 @@ def render(result: GateResult, comparison: Comparison | None = None) -> str:
         )
     if result.verdicts:
         lines.append("")
+    if goals := human.goal_lines(result.goals, [v.assessment for v in result.verdicts]):
+        lines += [_("Goals:"), *(f"  {line}" for line in goals), ""]
     if comparison is not None:
         lines += [*changes_lines(comparison), ""]
     lines.append(summary_line(result, comparison))

@@ -146,6 +146,8 @@ def _rate_goal(target: LevelTarget | RateTarget, _unit: str) -> str:
     high = rate.high
     band = f"{number(rate.low)}–{number(high)}" if high is not None else f"≥ {number(rate.low)}"
     # A rate is a percentage a year by definition, whatever the unit is called in the file.
+    if rate.start == rate.end:  # a year's plan
+        return _("{band} % in {year}").format(band=band, year=rate.start)
     return _("{band} %/yr, {start}–{end}").format(band=band, start=rate.start, end=rate.end)
 
 
@@ -325,10 +327,22 @@ def goal_lines(goals: Mapping[str, Goal], targets: Sequence[TargetAssessment]) -
     return [
         _("{goal}: {summary}").format(
             goal=goal_name(group.goal_id, group.goal),
-            summary=summary_line([a.status for a in group.targets]),
+            summary=status_counts_text([a.status for a in group.targets]),
         )
         for group in goal_groups(goals, targets)
     ]
+
+
+def status_counts_text(statuses: Sequence[Status]) -> str:
+    """How many of ``statuses`` there are of each, the ones present only, in ``Status`` order:
+    ``3 targets: 1 on track, 1 insufficient data, 1 no data`` (``0 targets`` when empty)."""
+    counts = [
+        _("{count} {status}").format(count=statuses.count(status), status=status_label(status))
+        for status in Status
+        if status in statuses
+    ]
+    total = _("{total} targets").format(total=len(statuses))
+    return f"{total}: {', '.join(counts)}" if counts else total
 
 
 def summary_line(statuses: list[Status]) -> str:

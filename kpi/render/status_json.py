@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kpi.model import Observation
+from kpi.model import Goal, Observation
 from kpi.notes import Note
 from kpi.progress import (
     MonitoredSummary,
@@ -95,9 +95,11 @@ def monitored_dict(summary: MonitoredSummary, notes_lang: str | None = None) -> 
     }
 
 
-def goals_list(report: ProjectAssessment) -> list[dict[str, Any]]:
-    """Every goal of ``targets.toml`` in file order: its id, names, source, the ids of its targets
-    and how many of them are in each status (every status listed)."""
+def goals_list(
+    goals: Mapping[str, Goal], targets: Sequence[TargetAssessment]
+) -> list[dict[str, Any]]:
+    """Every one of ``goals`` (``targets.toml``'s, in file order): its id, names, source, the ids
+    of its ``targets`` and how many of them are in each status (every status listed)."""
     return [
         {
             "id": group.goal_id,
@@ -107,7 +109,7 @@ def goals_list(report: ProjectAssessment) -> list[dict[str, Any]]:
             "targets": [a.target.id for a in group.targets],
             "summary": {s.value: sum(a.status is s for a in group.targets) for s in Status},
         }
-        for group in goal_groups(report.goals, report.targets)
+        for group in goal_groups(goals, targets)
         if group.goal is not None
     ]
 
@@ -119,7 +121,7 @@ def status_document(report: ProjectAssessment, notes_lang: str | None = None) ->
         "as_of": report.as_of,
         "targets": [assessment_dict(a, notes_lang) for a in report.targets],
         "monitored": [monitored_dict(m, notes_lang) for m in report.monitored],
-        "goals": goals_list(report),
+        "goals": goals_list(report.goals, report.targets),
     }
 
 

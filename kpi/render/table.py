@@ -418,7 +418,24 @@ def _rate_rows(a: TargetAssessment) -> list[tuple[str, str]]:
     if details is None:
         return []
     years = ", ".join(str(o.year) for o in details.observed) or _("none")
-    return [(_("years observed"), years), (_("period years N"), str(details.period_years))]
+    method = _AVERAGE_OF[RATE.target_of(a.target).average]
+    return [
+        (_("years observed"), years),
+        (_("period years N"), str(details.period_years)),
+        (_("average"), _(method)),
+    ]
+
+
+# How a rate target's average is computed: from the recorded yearly rates, never a published
+# average of the period (which may rest on revised or rebased figures: docs/methodology.md).
+_AVERAGE_OF = {
+    "compound": N_(
+        "compound, of the yearly rates recorded for the period (not a published period average)"
+    ),
+    "arithmetic": N_(
+        "arithmetic, of the yearly rates recorded for the period (not a published period average)"
+    ),
+}
 
 
 def _print_target(

@@ -19,7 +19,14 @@ from kpi.i18n import N_, _, language
 from kpi.kinds.level import LEVEL
 from kpi.model import OBSERVATION_COLUMNS, Baseline, LevelTarget, Observation, RateTarget
 from kpi.notes import Note
-from kpi.progress import MonitoredSummary, ProjectAssessment, Status, TargetAssessment, finite
+from kpi.progress import (
+    MonitoredSummary,
+    ProjectAssessment,
+    Status,
+    TargetAssessment,
+    by_goal,
+    finite,
+)
 from kpi.render import human
 from kpi.render.report_markdown import unit_text
 from kpi.render.workbook import Book, Cell, Column, Styled, observations_sheet
@@ -34,7 +41,7 @@ STATUS_COLUMNS = (
     (N_("Next year"), "year"), (N_("Next year needs"), "number"),
     (N_("Trend (%/yr)"), "number"), (N_("Trend since"), "year"), (N_("Projected"), "number"),
     (N_("Progress ratio R"), "ratio"), (N_("Years ahead of plan"), "number"),
-    (N_("Notes"), "wrap"),
+    (N_("Notes"), "wrap"), (N_("Goal id"), "text"),
 )  # fmt: skip
 FROZEN_COLUMNS = 3  # the ids and the name stay in view when scrolling right
 MONITORED = N_("Monitored (no target)")
@@ -129,7 +136,7 @@ def _target_row(a: TargetAssessment, as_of: int) -> list[Cell | Styled]:
         finite(human.change_needed(a)), finite(_pace(a)), finite(a.required_growth_pct),
         next_year.year if next_year else None, finite(next_year.value) if next_year else None,
         finite(a.observed_growth_pct), a.trend_from, finite(a.projected),
-        finite(a.progress_ratio), finite(a.years_ahead_of_plan), _notes(a.notes),
+        finite(a.progress_ratio), finite(a.years_ahead_of_plan), _notes(a.notes), a.target.goal,
     ]  # fmt: skip
 
 
@@ -146,7 +153,7 @@ def _monitored_row(m: MonitoredSummary, as_of: int) -> list[Cell | Styled]:
         None, None, latest.year if latest else None, latest.value if latest else None,
         _flags(latest, as_of), unit_text(m.indicator.unit),
         None, None, None, None, None, finite(m.observed_growth_pct), m.trend_from, None, None,
-        None, _notes(m.notes),
+        None, _notes(m.notes), None,
     ]  # fmt: skip
 
 
@@ -155,7 +162,7 @@ def _status_sheet(book: Book, report: ProjectAssessment) -> None:
     frozen with the ids and names, an autofilter, printed landscape one page wide."""
     sheet = book.sheet(_("Status"))
     columns = [Column(_(heading), style) for heading, style in STATUS_COLUMNS]
-    rows = [_target_row(a, report.as_of) for a in report.targets]
+    rows = [_target_row(a, report.as_of) for a in by_goal(report).targets]
     rows += [_monitored_row(m, report.as_of) for m in report.monitored]
     sheet.table(columns, rows, frozen_columns=FROZEN_COLUMNS)
     sheet.fit()
