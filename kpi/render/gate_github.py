@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from kpi.errors import Problem
-from kpi.gate import GateResult, Level, Verdict
+from kpi.gate import DirectionVerdict, GateResult, Level, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
-from kpi.render.gate_text import gate_reasons, summary_line, verdict_message
+from kpi.render.gate_text import direction_message, gate_reasons, summary_line, verdict_message
 from kpi.render.markdown import escape, table
 from kpi.text import inert
 
@@ -60,10 +60,23 @@ def _annotation(verdict: Verdict, result: GateResult) -> str:
     return workflow_command(_COMMANDS[verdict.level], message, properties)
 
 
+def _direction_annotation(verdict: DirectionVerdict, result: GateResult) -> str:
+    location = verdict.location
+    properties = {
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+        "title": f"kpi: {verdict.indicator_id} {verdict.status.value}",
+    }
+    message = direction_message(verdict, result.fail_on, separator="\n")
+    return workflow_command(_COMMANDS[verdict.level], message, properties)
+
+
 def render(result: GateResult) -> str:
     """One workflow command per target that is an error, a warning or a notice (nothing for a
-    target that is ok or not judged, gate off)."""
+    target that is ok or not judged, gate off), then per such indicator with a desired
+    direction only."""
     lines = [_annotation(v, result) for v in result.verdicts if v.level in _COMMANDS]
+    lines += [_direction_annotation(d, result) for d in result.directions if d.level in _COMMANDS]
     return "".join(line + "\n" for line in lines)
 
 
@@ -103,6 +116,7 @@ def step_summary(result: GateResult) -> str:
         why = gate_reasons(v)  # why it warns or is not judged, in the Status cell
         status += f" ({escape(', '.join(why))})" if why else ""
         rows.append([*cells, status, *map(escape, texts)])
+    rows += [_direction_row(d, result.as_of) for d in result.directions]
     lines = ["### " + heading.format(project=escape(result.project_name), year=result.as_of), ""]
     legend = human.legend(v.assessment.indicator.update_every for v in result.verdicts)
     lines += [*table(["", *(_(column) for column in _COLUMNS)], rows), "", escape(legend)]
@@ -117,3 +131,24 @@ def step_summary(result: GateResult) -> str:
         lines += ["", summary, "", *notes, "", "</details>"]
     lines += ["", escape(summary_line(result)), ""]
     return "\n".join(lines) + "\n"
+
+
+def _direction_row(verdict: DirectionVerdict, as_of: int) -> list[str]:
+    """The step summary's row of an indicator with a desired direction only: no target id, its
+    direction as the goal."""
+    m, location = verdict.summary, verdict.location
+    where = ""
+    if location is not None:
+        where = location.file + (f":{location.line}" if location.line else "")
+    goal = _("desired direction {desired}").format(desired=human.desired_text(m))
+    status = f"**{escape(human.status_label(verdict.status))}**"
+    why = gate_reasons(verdict)
+    status += f" ({escape(', '.join(why))})" if why else ""
+    texts = [human.latest_of(m, as_of), goal, human.NONE, where]
+    return [
+        _ICONS[verdict.level],
+        human.NONE,
+        f"`{verdict.indicator_id}`",
+        status,
+        *map(escape, texts),
+    ]

@@ -2,7 +2,8 @@
 test-report actions read natively. One ``<testcase classname="kpi.<indicator>" name="<id>">`` per
 target: a ``<failure>`` when it fails the gate, ``<skipped>`` when it has no usable data and does
 not fail or is not judged (its gate is off), the message (which says why a target warns) in
-``<system-out>``; characters XML 1.0 cannot carry are dropped."""
+``<system-out>``; one ``<testcase classname="kpi.direction" name="<indicator>">`` per indicator
+with a desired direction only, alike; characters XML 1.0 cannot carry are dropped."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from kpi.errors import Problem
-from kpi.gate import GateResult, Level
-from kpi.render.gate_text import summary_line, verdict_message
+from kpi.gate import DirectionVerdict, GateResult, Level
+from kpi.render.gate_text import direction_message, summary_line, verdict_message
 
 SUITE_NAME = "kpi check"
+DIRECTION_CLASS = "kpi.direction"  # the classname of an indicator with a desired direction only
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -69,6 +71,8 @@ def render(result: GateResult) -> bytes:
         output = ET.SubElement(case, "system-out")
         output.text = f"{verdict.level.value}: {message}"
         cases.append(case)
+    for direction in result.directions:  # indicators with a desired direction only
+        cases.append(_direction_case(direction, result))
     properties = {
         "project": result.project_name,
         "as_of": str(result.as_of),
@@ -77,8 +81,27 @@ def render(result: GateResult) -> bytes:
         "fail_on_stale": str(result.fail_on_stale).lower(),
         "summary": summary_line(result),
     }
-    counts = (result.count(Level.ERROR), 0, result.count(Level.NOTICE) + result.count(Level.OFF))
-    return _document(cases, properties, counts)
+    if result.directions:
+        properties["fail_on_direction"] = str(result.fail_on_direction).lower()
+    levels = [v.level for v in result.verdicts] + [d.level for d in result.directions]
+    skipped = levels.count(Level.NOTICE) + levels.count(Level.OFF)
+    return _document(cases, properties, (levels.count(Level.ERROR), 0, skipped))
+
+
+def _direction_case(verdict: DirectionVerdict, result: GateResult) -> ET.Element:
+    """The test case of an indicator with a desired direction only (class ``kpi.direction``)."""
+    message = clean(direction_message(verdict, result.fail_on))
+    location = verdict.location
+    file, line = (location.file, location.line) if location else (None, None)
+    case = _case(DIRECTION_CLASS, verdict.indicator_id, file, line)
+    if verdict.level is Level.ERROR:
+        failure = ET.SubElement(case, "failure", {"message": message, "type": verdict.status.value})
+        failure.text = clean(direction_message(verdict, result.fail_on, separator="\n"))
+    elif verdict.level is Level.NOTICE:
+        ET.SubElement(case, "skipped", {"message": message})
+    output = ET.SubElement(case, "system-out")
+    output.text = f"{verdict.level.value}: {message}"
+    return case
 
 
 def render_problems(

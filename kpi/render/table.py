@@ -28,7 +28,13 @@ from kpi.i18n import N_, _
 from kpi.kinds.level import LEVEL
 from kpi.kinds.rate import RATE
 from kpi.model import Observation
-from kpi.progress import IndicatorView, ProjectAssessment, Status, TargetAssessment
+from kpi.progress import (
+    IndicatorView,
+    MonitoredSummary,
+    ProjectAssessment,
+    Status,
+    TargetAssessment,
+)
 from kpi.render import human
 
 STATUS_STYLES = {
@@ -327,9 +333,24 @@ def _print_monitored(console: Console, report: ProjectAssessment) -> None:
         _Column(_("Unit"), "left", tuple(Text(m.indicator.unit) for m in monitored)),
         _Column(_("Trend"), "left", tuple(Text(human.monitored_trend(m)) for m in monitored)),
     ]
+    optional = [_("Series"), _("Unit"), _("Trend")]  # left out in this order
+    if human.has_direction(report):  # the direction method's columns, only where it applies
+        columns += _direction_columns(monitored)
+        optional.append(_("Desired"))
     boxed = box.HEAVY_HEAD if console.width >= WIDE else box.SIMPLE_HEAVY
     frame = _Frame(boxed, title=escape(_("Monitored (no target)")))
-    console.print(_fitted(console, [(columns, frame, (_("Series"), _("Unit"), _("Trend")))]))
+    console.print(_fitted(console, [(columns, frame, optional)]))
+
+
+def _direction_columns(monitored: Sequence[MonitoredSummary]) -> list[_Column]:
+    """The desired direction and the status it gives (``–`` for an indicator without one)."""
+    statuses = tuple(
+        Text(human.NONE) if m.status is None else _status_cell(m.status) for m in monitored
+    )
+    return [
+        _Column(_("Desired"), "left", tuple(Text(human.desired_text(m)) for m in monitored)),
+        _Column(_("Status"), "left", statuses, True),
+    ]
 
 
 def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | None = None) -> str:
@@ -365,6 +386,8 @@ def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | Non
                 latest=human.latest_of(m, report.as_of), trend=human.monitored_trend(m)
             )
             console.print(escape(monitored))
+            if (sentence := human.direction_sentence(m)) is not None:
+                console.print(escape(sentence))
     console.print(f"[dim]{escape(human.legend([indicator.update_every]))}[/]")
     return buffer.getvalue()
 
