@@ -43,12 +43,32 @@ _BY_TYPE: Mapping[str, str] = {
     "union_tag_not_found": N_("required key is missing"),
 }
 
+# Keys that only one kind of indicator has, by (the other kind, key): Pydantic calls them unknown
+# on an indicator of the other kind, which would not say why they are refused there.
+_OTHER_KINDS_KEYS: Mapping[tuple[str, str], str] = {
+    ("rate", "desired"): N_(
+        "only a level indicator can have a desired direction: a rate has no compound growth to "
+        "judge it by (give the rate indicator a target band instead)"
+    ),
+}
+
+
+def _other_kinds_key(loc: tuple[Any, ...]) -> str | None:
+    """The message for a key of one kind of indicator written on another's (``_OTHER_KINDS_KEYS``;
+    ``loc`` is ``indicators, <id>, <kind>, <key>``), ``None`` for any other location."""
+    if len(loc) != 4 or loc[0] != "indicators":
+        return None
+    return _OTHER_KINDS_KEYS.get((str(loc[2]), str(loc[3])))
+
 
 def describe(error: Mapping[str, Any]) -> str:
     """The message for one item of ``ValidationError.errors()``: ours for the known types, the
-    text of our own validators' ``ValueError`` (translated), else Pydantic's message."""
+    text of our own validators' ``ValueError`` (translated), else Pydantic's message; a key of
+    another kind of indicator says why it is refused (``_OTHER_KINDS_KEYS``)."""
     kind = str(error["type"])
     context = error.get("ctx") or {}
+    if kind == "extra_forbidden" and (other := _other_kinds_key(tuple(error.get("loc", ())))):
+        return _(other)
     if kind == "value_error" and "error" in context:
         return _(str(context["error"]))
     template = _BY_TYPE.get(kind)

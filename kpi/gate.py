@@ -13,7 +13,7 @@ from pathlib import Path
 from kpi.errors import Problem
 from kpi.kinds import Figures
 from kpi.model import TARGETS_FILE, AssessmentSettings, GateSettings, Goal, Origin, TargetGate
-from kpi.progress import ProjectAssessment, Status, TargetAssessment, finite
+from kpi.progress import MonitoredSummary, ProjectAssessment, Status, TargetAssessment, finite
 
 FAIL_ON_CHOICES = (Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
 
@@ -40,6 +40,7 @@ class Reason(StrEnum):
     WORSE = "worse"  # its status is worse than at the baseline (kpi check --baseline)
     GATE_WARN = "gate_warn"  # it would fail, but its gate is "warn"
     GATE_OFF = "gate_off"  # its gate is "off": not judged
+    DIRECTION_ONLY = "direction_only"  # a direction-only indicator would fail: only a warning
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,41 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectionVerdict:
+    """An indicator with a desired direction and no target (``summary``, its status not
+    ``None``) judged against the gate (``judge_direction``): ``passed``, ``level``, ``reasons``
+    and ``failing`` as in ``Verdict``; ``location`` where its annotation points."""
+
+    summary: MonitoredSummary
+    passed: bool
+    level: Level
+    location: Location | None = None
+    reasons: tuple[Reason, ...] = ()
+    failing: tuple[Reason, ...] = ()
+
+    @property
+    def indicator_id(self) -> str:
+        return self.summary.indicator_id
+
+    @property
+    def status(self) -> Status:
+        """The status its desired direction gives."""
+        assert self.summary.status is not None, "a direction verdict has a status"
+        return self.summary.status
+
+
+_OUTCOMES = ("failed", "warned", "skipped", "ok", "off")  # one per level, in ``Level`` order
+
+
+def _outcome_counts(levels: list[Level]) -> dict[str, int]:
+    """How many of ``levels`` are each outcome of ``_OUTCOMES``."""
+    return {word: levels.count(level) for word, level in zip(_OUTCOMES, Level, strict=True)}
+
+
+@dataclass(frozen=True, slots=True)
 class GateResult:
-    """Every verdict (in the assessment's order) and the settings they were judged with."""
+    """Every verdict (in the assessment's order), every indicator with a desired direction and no
+    target (``directions``) and the settings they were judged with."""
 
     project_name: str
     as_of: int
@@ -108,11 +142,13 @@ class GateResult:
     fail_on_stale: bool = False
     fail_on_worse: bool = False
     goals: Mapping[str, Goal] = field(default_factory=dict)
+    directions: tuple[DirectionVerdict, ...] = ()
+    fail_on_direction: bool = False
 
     @property
     def passed(self) -> bool:
         """True when no verdict failed: ``kpi check`` exits 0."""
-        return all(v.passed for v in self.verdicts)
+        return all(v.passed for v in self.verdicts) and all(d.passed for d in self.directions)
 
     def count(self, level: Level) -> int:
         return sum(1 for v in self.verdicts if v.level is level)
@@ -120,8 +156,11 @@ class GateResult:
     def outcome_counts(self) -> dict[str, int]:
         """How many verdicts ``failed``, ``warned``, were ``skipped`` (no usable data), are ok, or
         are ``off`` (not judged)."""
-        words = ("failed", "warned", "skipped", "ok", "off")  # one per level, in ``Level`` order
-        return {word: self.count(level) for word, level in zip(words, Level, strict=True)}
+        return _outcome_counts([v.level for v in self.verdicts])
+
+    def direction_counts(self) -> dict[str, int]:
+        """``outcome_counts`` of the indicators with a desired direction and no target."""
+        return _outcome_counts([d.level for d in self.directions])
 
     def status_counts(self) -> dict[Status, int]:
         """How many targets have each status, every status listed (in ``Status`` order)."""
@@ -135,6 +174,7 @@ def resolve_settings(
     fail_on_missing: bool | None = None,
     fail_on_worse: bool | None = None,
     fail_on_stale: bool | None = None,
+    fail_on_direction: bool | None = None,
 ) -> GateSettings:
     """The gate's settings in effect: the ``[gate]`` table of ``targets.toml`` (``file``, its
     defaults where a key is left out), each setting given here (not ``None``: a command-line
@@ -144,6 +184,7 @@ def resolve_settings(
         "fail_on_missing": fail_on_missing,
         "fail_on_worse": fail_on_worse,
         "fail_on_stale": fail_on_stale,
+        "fail_on_direction": fail_on_direction,
     }
     given = {key: value for key, value in flags.items() if value is not None}
     return GateSettings.model_validate(file.model_dump() | given)
@@ -205,6 +246,30 @@ def judge(
     return Judgement(Level.OK, tuple(r for r in reasons if r is not Reason.STALE))
 
 
+def judge_direction(
+    status: Status,
+    fail_on: Status,
+    fail_on_missing: bool,
+    *,
+    stale: bool = False,
+    fail_on_stale: bool = False,
+    fail_on_direction: bool = False,
+) -> Judgement:
+    """Judge an indicator with a desired direction and no target: with ``fail_on_direction`` as a
+    target is (``judge``, gate ``"error"``); without it, what would fail is only a ``warning``
+    with the reason ``direction_only`` (as a target at gate ``"warn"``), so it never fails."""
+    judged = judge(
+        status,
+        fail_on,
+        fail_on_missing,
+        stale=stale,
+        fail_on_stale=fail_on_stale,
+        gate="error" if fail_on_direction else "warn",
+    )
+    reasons = tuple(Reason.DIRECTION_ONLY if r is Reason.GATE_WARN else r for r in judged.reasons)
+    return replace(judged, reasons=reasons)
+
+
 def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
     """The level of a target with fresh data at ``gate = "error"`` (``judge``): ``error`` at or
     worse than ``fail_on`` (or missing data with ``fail_on_missing``), ``notice`` for missing data,
@@ -230,13 +295,17 @@ def evaluate(
     fail_on_worse: bool = False,
     settings: AssessmentSettings | None = None,
     locations: Mapping[str, Location] | None = None,
+    fail_on_direction: bool = False,
+    direction_locations: Mapping[str, Location] | None = None,
 ) -> GateResult:
     """Judge every target (``judge``) by its status, its data's freshness (the ``stale`` note),
     whether it got worse since a baseline (``worse``: those target ids) and its own ``gate``: it
     fails at or worse than ``fail_on`` (a status with a severity), without usable data with
     ``fail_on_missing``, with stale data with ``fail_on_stale``, worse with ``fail_on_worse``.
     ``settings`` (default ones when ``None``) give the expected progress ratio; ``locations``
-    (``locate_targets``) where annotations point."""
+    (``locate_targets``) where annotations point. Every monitored indicator with a desired
+    direction is judged too (``judge_direction``: it fails only with ``fail_on_direction``),
+    its annotation pointing where ``direction_locations`` (``locate_directions``) says."""
     threshold = ratio_threshold(fail_on, settings or AssessmentSettings())
     verdicts = []
     for a in report.targets:
@@ -266,6 +335,28 @@ def evaluate(
                 failing=judged.failing,
             )
         )
+    directions = []
+    for m in report.monitored:
+        if m.status is None:
+            continue  # no desired direction: nothing to judge
+        judged = judge_direction(
+            m.status,
+            fail_on,
+            fail_on_missing,
+            stale=any(note.code == "stale" for note in m.notes),
+            fail_on_stale=fail_on_stale,
+            fail_on_direction=fail_on_direction,
+        )
+        directions.append(
+            DirectionVerdict(
+                m,
+                passed=judged.level is not Level.ERROR,
+                level=judged.level,
+                location=direction_locations.get(m.indicator_id) if direction_locations else None,
+                reasons=judged.reasons,
+                failing=judged.failing,
+            )
+        )
     return GateResult(
         report.project_name,
         report.as_of,
@@ -275,6 +366,8 @@ def evaluate(
         fail_on_stale=fail_on_stale,
         fail_on_worse=fail_on_worse,
         goals=report.goals,
+        directions=tuple(directions),
+        fail_on_direction=fail_on_direction,
     )
 
 
@@ -320,4 +413,23 @@ def locate_targets(
             origin = report.target_origins.get(a.target.id, Origin(Path(TARGETS_FILE)))
         file = display_path(root / origin.file, root, relative_to)
         found[a.target.id] = Location(file, origin.line)
+    return found
+
+
+def locate_directions(
+    report: ProjectAssessment, root: Path, relative_to: Path | None = None
+) -> dict[str, Location]:
+    """For each monitored indicator with a desired direction, where a CI annotation points: its
+    latest usable observation's ``year = ...`` line, else ``targets.toml`` (no line); files
+    named as ``display_path`` does."""
+    found: dict[str, Location] = {}
+    for m in report.monitored:
+        if m.status is None:
+            continue
+        view = report.indicators.get(m.indicator_id)
+        origin = None if m.latest is None or view is None else view.origin_of(m.latest.year)
+        origin = origin or Origin(Path(TARGETS_FILE))
+        found[m.indicator_id] = Location(
+            display_path(root / origin.file, root, relative_to), origin.line
+        )
     return found

@@ -91,6 +91,7 @@ UrlText = Annotated[str, Field(min_length=1), AfterValidator(check_text("url"))]
 Comparator = Literal[">=", ">", "<=", "<"]
 ObservationStatus = Literal["A", "E", "P", "F"]
 FailOn = Literal["at_risk", "off_track", "moving_away"]
+Desired = Literal["increase", "decrease"]
 TargetGate = Literal["off", "warn", "error"]
 MAX_UPDATE_EVERY = 100
 
@@ -114,11 +115,32 @@ class AssessmentSettings(_Strict):
     trend_years: Annotated[int, Field(ge=1, le=50)] = 5
     on_track: Annotated[FiniteNumber, Field(gt=0)] = 0.95
     at_risk: Annotated[FiniteNumber, Field(ge=0)] = 0.60
+    # The direction method (an indicator with ``desired`` and no target): thresholds on its
+    # growth in the desired direction, in percent a year.
+    direction_on_track: FiniteNumber = Field(
+        1.5,
+        description="An indicator with a desired direction and no target is on_track when its "
+        "growth in that direction is at least this (percent a year).",
+    )
+    direction_at_risk: FiniteNumber = Field(
+        0.5,
+        description="It is at_risk when its growth in the desired direction is at least this "
+        "(percent a year) and below direction_on_track.",
+    )
+    direction_off_track: FiniteNumber = Field(
+        0.0,
+        description="It is off_track when its growth in the desired direction is at least this "
+        "(percent a year) and below direction_at_risk; below this, moving_away.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> AssessmentSettings:
         if self.at_risk > self.on_track:
             raise ValueError(N_("at_risk must not be greater than on_track"))
+        if self.direction_at_risk > self.direction_on_track:
+            raise ValueError(N_("direction_at_risk must not be greater than direction_on_track"))
+        if self.direction_off_track > self.direction_at_risk:
+            raise ValueError(N_("direction_off_track must not be greater than direction_at_risk"))
         return self
 
 
@@ -138,6 +160,11 @@ class GateSettings(_Strict):
     )
     fail_on_stale: bool = Field(
         False, description="Also fail on a target whose latest observation is stale."
+    )
+    fail_on_direction: bool = Field(
+        False,
+        description="Also judge indicators with a desired direction and no target like targets "
+        "(else they are listed, and warn at most).",
     )
 
 
@@ -236,6 +263,11 @@ class LevelIndicator(_IndicatorBase):
     """A quantity observed each year (a share, an index)."""
 
     kind: Literal["level"]
+    desired: Desired | None = Field(
+        None,
+        description="The direction the indicator should move in, for an indicator without a "
+        "target value: its status then follows its growth in that direction.",
+    )
     targets: Annotated[tuple[LevelTarget, ...], Field(strict=False)] = ()
 
 

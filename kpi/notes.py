@@ -24,6 +24,10 @@ TEMPLATES: Mapping[str, str] = {
         "the latest value ({year}) starts a new series (series break): no earlier year is "
         "comparable with it"
     ),
+    "growth_undefined": N_(
+        "no compound growth from {base_year} ({base}) to {year} ({value}): it needs values above "
+        "zero, so the desired direction cannot be judged"
+    ),
     "stale": N_("the latest observation is from {year}, {age} years before {as_of}"),
     "estimated": N_("the latest value ({year}) is an estimate"),
     "provisional": N_("the latest value ({year}) is provisional"),

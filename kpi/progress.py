@@ -17,6 +17,7 @@ from typing import Any
 
 from kpi.model import (
     AssessmentSettings,
+    Desired,
     Goal,
     LevelIndicator,
     LevelTarget,
@@ -130,7 +131,9 @@ class TargetAssessment:
 class MonitoredSummary:
     """An indicator without targets: its latest value and observed trend (``observed_growth_pct``:
     a level's compound growth over the trend window, a rate's compound average of the rates from
-    ``trend_from`` on)."""
+    ``trend_from`` on). With a desired direction (``desired``, level indicators only) also its
+    ``status`` by the direction method (``status_from_direction``) and ``direction_growth_pct``,
+    its growth in the desired direction (``d × observed_growth_pct``); both ``None`` without one."""
 
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
@@ -138,6 +141,13 @@ class MonitoredSummary:
     observed_growth_pct: float | None = None
     trend_from: int | None = None
     notes: tuple[Note, ...]
+    status: Status | None = None
+    direction_growth_pct: float | None = None
+
+    @property
+    def desired(self) -> Desired | None:
+        """The indicator's desired direction (``None``: none, or a kind that has none)."""
+        return self.kind.desired(self.indicator)
 
     @property
     def kind(self) -> TargetKind[Any, Any, Any]:
@@ -180,8 +190,9 @@ class IndicatorView:
 @dataclass(frozen=True, slots=True)
 class ProjectAssessment:
     """Every target's assessment (in file order) and every monitored indicator, as of a year,
-    with every indicator as a reader saw it then (``indicators``, in file order) and where each
-    target is defined (``target_origins``): all any output needs, without the ``Project``."""
+    with every indicator as a reader saw it then (``indicators``, in file order), where each
+    target is defined (``target_origins``) and the ``[assessment]`` settings used (``settings``):
+    all any output needs, without the ``Project``."""
 
     project_name: str
     as_of: int
@@ -190,6 +201,7 @@ class ProjectAssessment:
     project_name_vi: str | None = None
     indicators: Mapping[str, IndicatorView] = field(default_factory=dict)
     target_origins: Mapping[str, Origin] = field(default_factory=dict)
+    settings: AssessmentSettings = field(default_factory=AssessmentSettings)
     goals: Mapping[str, Goal] = field(default_factory=dict)
 
 
@@ -289,6 +301,26 @@ def status_from_ratio(ratio: float, settings: AssessmentSettings) -> Status:
     return Status.MOVING_AWAY
 
 
+def desired_sign(desired: Desired) -> int:
+    """d of the direction method: +1 for ``increase``, -1 for ``decrease``."""
+    return 1 if desired == "increase" else -1
+
+
+def status_from_direction(growth_pct: float, settings: AssessmentSettings) -> Status:
+    """The status of an indicator with a desired direction and no target, from its growth in that
+    direction ``g = d × CAGR`` (percent a year; Open SDG's ``methodology_1``): ``on_track`` from
+    ``direction_on_track`` (1.5), ``at_risk`` from ``direction_at_risk`` (0.5), ``off_track`` from
+    ``direction_off_track`` (0), else ``moving_away``; each threshold reached within the
+    comparators' relative 1e-9 (``satisfies``), so 1.4999999999999902 is on track."""
+    if satisfies(growth_pct, ">=", settings.direction_on_track):
+        return Status.ON_TRACK
+    if satisfies(growth_pct, ">=", settings.direction_at_risk):
+        return Status.AT_RISK
+    if satisfies(growth_pct, ">=", settings.direction_off_track):
+        return Status.OFF_TRACK
+    return Status.MOVING_AWAY
+
+
 def path_between(start: PathPoint, end: PathPoint, compound: bool) -> tuple[PathPoint, ...]:
     """Every year from ``start`` to ``end`` (both included; ``start.year < end.year``):
     geometric when ``compound`` and both values are positive, else a straight line."""
@@ -348,22 +380,66 @@ def summarise_monitored(
     settings: AssessmentSettings,
 ) -> MonitoredSummary:
     """Latest value and trend of an indicator that has no target, as of ``as_of``: the trend is
-    the kind's (``TargetKind.monitored_trend``), after the latest value's freshness notes."""
+    the kind's (``TargetKind.monitored_trend``), after the latest value's freshness notes. With a
+    desired direction (``TargetKind.desired``) also its status by the direction method:
+    ``status_from_direction`` of ``g = d × CAGR`` over the same window; ``insufficient_data``
+    without a trend base or a compound growth (note ``growth_undefined``), ``no_data`` without
+    an observation."""
+    kind = kind_of(indicator)
+    desired = kind.desired(indicator)
     usable = usable_observations(observations, as_of)
     if not usable:
-        notes = (Note("no_data", {"as_of": as_of}),)
-        return MonitoredSummary(indicator_id=indicator_id, indicator=indicator, notes=notes)
+        status = None if desired is None else Status.NO_DATA
+        no_data = (Note("no_data", {"as_of": as_of}),)
+        return MonitoredSummary(
+            indicator_id=indicator_id, indicator=indicator, notes=no_data, status=status
+        )
     latest = usable[-1]
     breaks = break_years(observations, as_of)
-    growth, trend_from, trend_notes = kind_of(indicator).monitored_trend(usable, breaks, settings)
+    growth, trend_from, trend_notes = kind.monitored_trend(usable, breaks, settings)
+    notes = [*freshness_notes(latest, as_of, indicator.update_every), *trend_notes]
+    status = direction_growth = None
+    if desired is not None:
+        status, direction_growth = _direction_judgement(
+            desired, growth, trend_from, usable, settings, notes
+        )
     return MonitoredSummary(
         indicator_id=indicator_id,
         indicator=indicator,
         latest=latest,
         observed_growth_pct=growth,
         trend_from=trend_from,
-        notes=(*freshness_notes(latest, as_of, indicator.update_every), *trend_notes),
+        notes=tuple(notes),
+        status=status,
+        direction_growth_pct=direction_growth,
     )
+
+
+def _direction_judgement(
+    desired: Desired,
+    growth: float | None,
+    trend_from: int | None,
+    usable: Sequence[Observation],
+    settings: AssessmentSettings,
+    notes: list[Note],
+) -> tuple[Status, float | None]:
+    """The direction method's status and ``g`` for a monitored indicator whose trend is
+    ``growth`` from ``trend_from`` (``insufficient_data`` without a trend base, or with the note
+    ``growth_undefined`` when a value is at or below zero), appending its note to ``notes``."""
+    if growth is not None:
+        g = desired_sign(desired) * growth
+        return status_from_direction(g, settings), g
+    if trend_from is not None:  # a base, but no compound growth between the two values
+        base = next(o for o in usable if o.year == trend_from)
+        latest = usable[-1]
+        notes.append(
+            Note(
+                "growth_undefined",
+                {"base_year": base.year, "base": base.value, "year": latest.year,
+                 "value": latest.value},
+            )
+        )  # fmt: skip
+    return Status.INSUFFICIENT_DATA, None
 
 
 def assess_project(project: Project, as_of: int) -> ProjectAssessment:
@@ -395,6 +471,7 @@ def assess_project(project: Project, as_of: int) -> ProjectAssessment:
         },
         target_origins=project.target_origins,
         goals=project.definition.goals,
+        settings=settings,
     )
 
 

@@ -13,6 +13,7 @@ from kpi.i18n import _, format_number
 from kpi.kinds import kind_of
 from kpi.locate import KeyPath
 from kpi.model import LevelIndicator, Observation, RateIndicator, Target, TargetsFile
+from kpi.progress import desired_sign, direction
 
 Finding = tuple[KeyPath, str]
 
@@ -52,6 +53,29 @@ def check_definitions(targets: TargetsFile) -> Iterator[Finding]:
             for key, value in kind.bounded_values(target):
                 if outside := _outside(value, indicator.bounds):
                     yield (*path, *key), outside
+        yield from _desired_against_targets(indicator_id, indicator)
+
+
+def _desired_against_targets(
+    indicator_id: str, indicator: LevelIndicator | RateIndicator
+) -> Iterator[Finding]:
+    """Yield a problem at ``desired`` for each target of ``indicator`` that asks for the other
+    direction (a ``>=`` target on an indicator that should decrease)."""
+    if not isinstance(indicator, LevelIndicator) or indicator.desired is None:
+        return  # only a level indicator has a desired direction (kpi.model)
+    wanted = desired_sign(indicator.desired)
+    for target in indicator.targets:
+        if direction(target.comparator) != wanted:
+            message = _(
+                "is {desired}, but target {id} asks for {comparator} {value}: the two must agree"
+            )
+            yield (
+                ("indicators", indicator_id, "desired"),
+                message.format(
+                    desired=repr(indicator.desired), id=repr(target.id),
+                    comparator=target.comparator, value=format_number(target.value, 6),
+                ),
+            )  # fmt: skip
 
 
 def check_observations(

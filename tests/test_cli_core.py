@@ -38,6 +38,10 @@ TARGET_KEYS = {
     "progress_ratio", "trend_from", "projected", "notes",
     "years_ahead_of_plan", "next_year_needs", "goal",  # added by issue 13
 }  # fmt: skip
+MONITORED_KEYS = {
+    "indicator", "name", "unit", "kind", "latest", "observed_growth_pct", "trend_from", "notes",
+    "desired", "status", "direction_growth_pct",  # added by issue 13 (a desired direction)
+}  # fmt: skip
 SHIPPED_TARGET_IDS = [
     "manufacturing_55_by_2030",
     "high_tech_above_70",
@@ -244,6 +248,10 @@ def test_status_json_has_exactly_the_contract_keys(project: Path) -> None:
             assert set(entry["target"]) == {"comparator", "value", "year"}
         if entry["latest"] is not None:
             assert set(entry["latest"]) == {"year", "value", "status", "series_break"}
+    for entry in document["monitored"]:
+        assert set(entry) == MONITORED_KEYS, entry["indicator"]
+        # The shipped monitored indicator (a rate) has no desired direction, so no status.
+        assert (entry["desired"], entry["status"], entry["direction_growth_pct"]) == (None,) * 3
 
 
 def test_status_json_reports_the_product_example_for_high_tech_as_of_2026(project: Path) -> None:

@@ -173,12 +173,16 @@ name_vi = "Thành phố"
 trend_years = 5
 on_track = 0.95
 at_risk = 0.6
+direction_on_track = 2
+direction_at_risk = 1
+direction_off_track = -0.5
 
 [gate]
 fail_on = "at_risk"
 fail_on_missing = true
 fail_on_worse = true
 fail_on_stale = false
+fail_on_direction = true
 
 [indicators.share]
 name = "Share"
@@ -189,6 +193,7 @@ bounds = [0, 100]
 owner = "Office"
 description = "A share"
 update_every = 5
+desired = "increase"
 
 [[indicators.share.targets]]
 id = "share_55"
@@ -267,6 +272,13 @@ year = 2030
         ("year = 2030", 'year = 2030\ngate = "warning"', "$.indicators.share"),
         ('unit = "%"', 'unit = "%"\nupdate_every = 0', "$.indicators.share"),
         ('unit = "%"', 'unit = "%"\nupdate_every = "yearly"', "$.indicators.share"),
+        ('unit = "%"', 'unit = "%"\ndesired = "up"', "$.indicators.share"),
+        (
+            'name = "City"',
+            'name = "City"\n\n[assessment]\ndirection_at_risk = "low"',
+            "$.assessment",
+        ),
+        ('name = "City"', 'name = "City"\n\n[gate]\nfail_on_direction = 1', "$.gate"),
         ('kind = "level"', 'kind = "index"', "$.indicators.share"),
         ('name = "City"', 'name = "City"\n\n[gate]\nfail_on = "on_track"', "$.gate.fail_on"),
         ('name = "City"', 'name = "City"\n\n[gate]\nfail_on_stale = "yes"', "$.gate.fail_on_stale"),
@@ -283,6 +295,14 @@ def test_a_broken_targets_file_is_refused_at_its_key(old: str, new: str, where: 
     found = errors("targets", TARGETS.replace(old, new, 1))
     assert found, new
     assert all(path.startswith(where) for path, _ in found), found
+
+
+def test_a_rate_indicator_with_a_desired_direction_is_refused() -> None:
+    rate = '\n[indicators.growth]\nname = "Growth"\nkind = "rate"\nunit = "%"\n'
+    assert errors("targets", TARGETS + rate) == []
+    found = errors("targets", TARGETS + rate + 'desired = "increase"\n')
+    assert found
+    assert all(path.startswith("$.indicators.growth") for path, _ in found), found
 
 
 def test_a_targets_file_without_its_project_is_refused() -> None:

@@ -85,6 +85,16 @@ def check(
             "warn. Example: --fail-on-stale",
         ),
     ] = None,
+    fail_on_direction: Annotated[
+        bool | None,
+        typer.Option(
+            "--fail-on-direction/--no-fail-on-direction",
+            show_default=False,
+            help="Also fail on indicators with a desired direction and no target whose status "
+            "is at or worse than --fail-on, or only warn; default: fail_on_direction in [gate], "
+            "else warn. Example: --fail-on-direction",
+        ),
+    ] = None,
     output_format: Annotated[
         CheckFormat,
         format_option(
@@ -101,13 +111,15 @@ def check(
     """The CI gate: exit 1 when any target's status is at or worse than --fail-on (default
     off_track), 0 otherwise; 2 when the data is invalid. The [gate] table of targets.toml and
     each target's gate ("off", "warn", "error") set it too; the options override the table.
+    Indicators with a desired direction and no target are listed, and fail only with
+    --fail-on-direction.
 
     With --baseline REF it also says what the change since REF did: each target better,
     worse, the same, new or removed, and the observations added, replaced or removed.
 
     Example: kpi check --as-of 2026 --fail-on at_risk --format github
     """
-    from kpi.gate import evaluate, locate_targets, resolve_settings
+    from kpi.gate import evaluate, locate_directions, locate_targets, resolve_settings
     from kpi.render import gate_text
     from kpi.render.registry import render
 
@@ -116,7 +128,7 @@ def check(
         root = project_root(ctx, project)
         loaded = load_project(root)
         report = assess(loaded, as_of)
-        if not report.targets:
+        if not report.targets and not any(m.status is not None for m in report.monitored):
             raise fail(
                 _("defines no target, so kpi check has nothing to judge"),
                 file=Path(TARGETS_FILE),
@@ -129,6 +141,7 @@ def check(
             fail_on_missing=fail_on_missing,
             fail_on_stale=fail_on_stale,
             fail_on_worse=fail_on_worse,
+            fail_on_direction=fail_on_direction,
         )
         comparison = _compare(root, loaded, report, baseline, fail_on_worse)
         # Only the machine formats point at file lines; the text format need not look them up.
@@ -142,6 +155,8 @@ def check(
             locations=locate_targets(report, root, Path.cwd()) if located else None,
             worse=comparison.worse if comparison is not None else (),
             fail_on_worse=gate.fail_on_worse and comparison is not None,
+            fail_on_direction=gate.fail_on_direction,
+            direction_locations=locate_directions(report, root, Path.cwd()) if located else None,
         )
     except KpiError as error:
         _report_problems(output_format, error.problems, root, error.hint)

@@ -14,7 +14,14 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from kpi.model import AssessmentSettings, LevelIndicator, Observation, RateIndicator, Target
+from kpi.model import (
+    AssessmentSettings,
+    Desired,
+    LevelIndicator,
+    Observation,
+    RateIndicator,
+    Target,
+)
 from kpi.notes import Note
 
 if TYPE_CHECKING:
@@ -90,6 +97,11 @@ class TargetKind(ABC, Generic[IndicatorT, TargetT, DetailsT]):
             raise TypeError(f"not a {self.name} indicator: {indicator.kind}")
         own_target = self.target_of(target)
         return self.assess_typed(indicator_id, indicator, own_target, observations, as_of, settings)
+
+    def desired(self, indicator: LevelIndicator | RateIndicator) -> Desired | None:
+        """The desired direction of ``indicator`` (``desired`` in ``targets.toml``), which gives
+        it a status without a target; ``None`` where it has none or its kind cannot have one."""
+        return None
 
     @abstractmethod
     def monitored_trend(

@@ -10,7 +10,15 @@ from dataclasses import asdict
 from typing import Any
 
 from kpi.kinds import Figures, GateFigures, KeySuffix, TargetKind, Trend
-from kpi.model import AssessmentSettings, LevelIndicator, LevelTarget, Observation, Target
+from kpi.model import (
+    AssessmentSettings,
+    Desired,
+    LevelIndicator,
+    LevelTarget,
+    Observation,
+    RateIndicator,
+    Target,
+)
 from kpi.notes import Note
 from kpi.progress import (
     RELATIVE_TOLERANCE,
@@ -220,6 +228,12 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
     target_type = LevelTarget
     details_type = LevelDetails
     assess_typed = staticmethod(assess_level)
+
+    def desired(self, indicator: LevelIndicator | RateIndicator) -> Desired | None:
+        """The level indicator's ``desired`` (``TypeError`` for another kind's indicator)."""
+        if not isinstance(indicator, LevelIndicator):
+            raise TypeError(f"not a level indicator: {indicator.kind}")
+        return indicator.desired
 
     def monitored_trend(
         self, usable: Sequence[Observation], breaks: Collection[int], settings: AssessmentSettings

@@ -13,7 +13,7 @@ COLUMNS = (
     "id", "indicator", "name", "unit", "kind", "target", "latest_year", "latest_value",
     "latest_status", "latest_series_break", "status", "gap", "years_left", "required_pace",
     "required_growth_pct", "observed_growth_pct", "progress_ratio", "trend_from", "projected",
-    "notes", "goal",  # goal: added by issue 13, last so that no column moves
+    "notes", "goal", "desired", "direction_status", "direction_growth_pct",  # added by issue 13
 )  # fmt: skip
 
 
@@ -34,7 +34,8 @@ def _flatten(entry: dict[str, Any]) -> dict[str, Any]:
 
 def status_csv(report: ProjectAssessment) -> str:
     """The status as CSV text with the header ``COLUMNS``, empty cells for unknown values;
-    monitored indicators last, with an empty ``id`` and ``target`` and status ``monitored``."""
+    monitored indicators last, with an empty ``id`` and ``target`` and status ``monitored``, the
+    status their desired direction gives (if any) in ``direction_status``."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -44,6 +45,6 @@ def status_csv(report: ProjectAssessment) -> str:
         writer.writerow(entry)
     for summary in report.monitored:
         entry = _flatten(monitored_dict(summary))
-        entry.update(id="", target="", status="monitored")
+        entry.update(id="", target="", status="monitored", direction_status=entry["status"])
         writer.writerow(entry)
     return buffer.getvalue()

@@ -12,11 +12,24 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from kpi.errors import Problem
-from kpi.gate import GateResult, Level, Verdict
+from kpi.gate import DirectionVerdict, GateResult, Level, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
-from kpi.render.gate_markdown import changes_section, folded, heading, notes_lines, targets_table
-from kpi.render.gate_text import change_text, revision_text, summary_line, verdict_message
+from kpi.render.gate_markdown import (
+    changes_section,
+    folded,
+    goal_lines,
+    heading,
+    notes_lines,
+    targets_table,
+)
+from kpi.render.gate_text import (
+    change_text,
+    direction_message,
+    revision_text,
+    summary_line,
+    verdict_message,
+)
 from kpi.render.markdown import escape
 from kpi.text import inert
 
@@ -65,6 +78,17 @@ def _annotation(verdict: Verdict, result: GateResult) -> str:
     return workflow_command(_COMMANDS[verdict.level], message, properties)
 
 
+def _direction_annotation(verdict: DirectionVerdict, result: GateResult) -> str:
+    location = verdict.location
+    properties = {
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+        "title": f"kpi: {verdict.indicator_id} {verdict.status.value}",
+    }
+    message = direction_message(verdict, result.fail_on, separator="\n")
+    return workflow_command(_COMMANDS[verdict.level], message, properties)
+
+
 def _change_annotation(
     verdict: Verdict, change: TargetChange, result: GateResult, comparison: Comparison
 ) -> str:
@@ -88,7 +112,8 @@ def _change_annotation(
 
 def render(result: GateResult, comparison: Comparison | None = None) -> str:
     """One workflow command per target that is not simply ok (nothing when all are ok); with
-    ``comparison``, one per target whose status changed too (``_change_annotation``)."""
+    ``comparison``, one per target whose status changed too (``_change_annotation``); then one
+    per indicator with a desired direction only that is not ok."""
     lines = []
     for v in result.verdicts:
         change = comparison.of(v.target_id) if comparison is not None else None
@@ -96,6 +121,7 @@ def render(result: GateResult, comparison: Comparison | None = None) -> str:
             lines.append(_change_annotation(v, change, result, comparison))
         elif v.level in _COMMANDS:
             lines.append(_annotation(v, result))
+    lines += [_direction_annotation(d, result) for d in result.directions if d.level in _COMMANDS]
     return "".join(line + "\n" for line in lines)
 
 
@@ -123,6 +149,8 @@ def step_summary(result: GateResult, comparison: Comparison | None = None) -> st
         lines += changes_section(result, comparison)
     legend = human.legend(v.assessment.indicator.update_every for v in result.verdicts)
     lines += [*targets_table(result), "", escape(legend)]
+    if goals := goal_lines(result):
+        lines += ["", f"**{escape(_('Goals'))}**", "", *goals]
     notes = notes_lines(result)
     if notes:
         lines += ["", *folded(_("Notes"), notes)]

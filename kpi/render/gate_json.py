@@ -1,7 +1,8 @@
 """``kpi check --format json``: one top-level object, like Lighthouse CI's assertion results.
 Keys are stable (new ones may be added, none renamed); unknown figures are ``null``, numbers are
 plain JSON numbers; only ``message`` is prose for people. Each result's ``gate`` is the target's
-own setting and ``reasons`` the codes of ``kpi.gate.Reason`` behind its ``level``. With
+own setting and ``reasons`` the codes of ``kpi.gate.Reason`` behind its ``level``; each entry of
+``directions`` is an indicator with a desired direction and no target, judged alike. With
 ``--baseline`` the document gains ``fail_on_worse`` and ``baseline`` (what the change did), and
 each result ``change`` and ``before``; without it, it is what it was before ``--baseline``
 existed."""
@@ -12,10 +13,10 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from kpi.errors import Problem
-from kpi.gate import GateResult, Location, Verdict
+from kpi.gate import DirectionVerdict, GateResult, Location, Verdict
 from kpi.model import Observation
-from kpi.progress import Status
-from kpi.render.gate_text import summary_line, verdict_message
+from kpi.progress import Status, finite
+from kpi.render.gate_text import direction_message, summary_line, verdict_message
 from kpi.render.status_json import goals_list, latest_dict, notes_list
 
 if TYPE_CHECKING:
@@ -44,6 +45,30 @@ def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None
     }
 
 
+def direction_dict(
+    verdict: DirectionVerdict, fail_on: Status, notes_lang: str | None = None
+) -> dict[str, Any]:
+    """One entry of ``directions``: an indicator with a desired direction and no target."""
+    m, location = verdict.summary, verdict.location
+    return {
+        "indicator": verdict.indicator_id,
+        "status": verdict.status.value,
+        "passed": verdict.passed,
+        "level": verdict.level.value,
+        "unit": m.indicator.unit,
+        "desired": m.desired,
+        "direction_growth_pct": finite(m.direction_growth_pct),
+        "observed_growth_pct": finite(m.observed_growth_pct),
+        "trend_from": m.trend_from,
+        "latest": latest_dict(m.latest),
+        "message": direction_message(verdict, fail_on),
+        "notes": notes_list(m.notes, notes_lang),
+        "file": location.file if location else None,
+        "line": location.line if location else None,
+        "reasons": [reason.value for reason in verdict.reasons],
+    }
+
+
 def document(
     result: GateResult, comparison: Comparison | None = None, notes_lang: str | None = None
 ) -> dict[str, Any]:
@@ -63,6 +88,9 @@ def document(
         "summary": summary,
         "results": results,
         "goals": goals_list(result.goals, [v.assessment for v in result.verdicts]),
+        "fail_on_direction": result.fail_on_direction,
+        "direction_summary": {"total": len(result.directions), **result.direction_counts()},
+        "directions": [direction_dict(d, result.fail_on, notes_lang) for d in result.directions],
     }
     if comparison is None:
         return whole

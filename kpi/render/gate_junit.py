@@ -2,9 +2,10 @@
 test-report actions read natively. One ``<testcase classname="kpi.<indicator>" name="<id>">`` per
 target: a ``<failure>`` when it fails the gate, ``<skipped>`` when it has no usable data and does
 not fail or is not judged (its gate is off), the message (which says why a target warns) in
-``<system-out>``; characters XML 1.0 cannot carry are dropped. With ``--baseline``, each test
-case's ``change`` property and first line of ``<system-out>`` say how it changed, and the suite's
-properties name the revision and the counts of each change."""
+``<system-out>``; one ``<testcase classname="kpi.direction" name="<indicator>">`` per indicator
+with a desired direction only, alike; characters XML 1.0 cannot carry are dropped. With
+``--baseline``, each test case's ``change`` property and first line of ``<system-out>`` say how
+it changed, and the suite's properties name the revision and the counts of each change."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from kpi.errors import Problem
-from kpi.gate import GateResult, Level
-from kpi.render.gate_text import change_text, summary_line, verdict_message
+from kpi.gate import DirectionVerdict, GateResult, Level
+from kpi.render.gate_text import change_text, direction_message, summary_line, verdict_message
 
 if TYPE_CHECKING:
     from kpi.baseline import Comparison
 
 SUITE_NAME = "kpi check"
+DIRECTION_CLASS = "kpi.direction"  # the classname of an indicator with a desired direction only
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -82,6 +84,8 @@ def render(result: GateResult, comparison: Comparison | None = None) -> bytes:
             case.insert(0, listed)
             output.text = clean(f"{change.change.value}: {change_text(change)}\n{output.text}")
         cases.append(case)
+    for direction in result.directions:  # indicators with a desired direction only
+        cases.append(_direction_case(direction, result))
     properties = {
         "project": result.project_name,
         "as_of": str(result.as_of),
@@ -92,8 +96,27 @@ def render(result: GateResult, comparison: Comparison | None = None) -> bytes:
     }
     if comparison is not None:
         properties |= _baseline_properties(result, comparison)
-    counts = (result.count(Level.ERROR), 0, result.count(Level.NOTICE) + result.count(Level.OFF))
-    return _document(cases, properties, counts)
+    if result.directions:
+        properties["fail_on_direction"] = str(result.fail_on_direction).lower()
+    levels = [v.level for v in result.verdicts] + [d.level for d in result.directions]
+    skipped = levels.count(Level.NOTICE) + levels.count(Level.OFF)
+    return _document(cases, properties, (levels.count(Level.ERROR), 0, skipped))
+
+
+def _direction_case(verdict: DirectionVerdict, result: GateResult) -> ET.Element:
+    """The test case of an indicator with a desired direction only (class ``kpi.direction``)."""
+    message = clean(direction_message(verdict, result.fail_on))
+    location = verdict.location
+    file, line = (location.file, location.line) if location else (None, None)
+    case = _case(DIRECTION_CLASS, verdict.indicator_id, file, line)
+    if verdict.level is Level.ERROR:
+        failure = ET.SubElement(case, "failure", {"message": message, "type": verdict.status.value})
+        failure.text = clean(direction_message(verdict, result.fail_on, separator="\n"))
+    elif verdict.level is Level.NOTICE:
+        ET.SubElement(case, "skipped", {"message": message})
+    output = ET.SubElement(case, "system-out")
+    output.text = f"{verdict.level.value}: {message}"
+    return case
 
 
 def _baseline_properties(result: GateResult, comparison: Comparison) -> dict[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from kpi.errors import Problem
-from kpi.gate import GateResult, Level, Location, Verdict
+from kpi.gate import DirectionVerdict, GateResult, Level, Location, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
 from kpi.render.gate_text import (
@@ -66,8 +66,9 @@ def verdict_icon(result: GateResult) -> str:
 
 
 def targets_table(result: GateResult, verdicts: list[Verdict] | None = None) -> list[str]:
-    """A table of ``verdicts`` (default: every one): level icon, target, indicator, status,
-    latest value (marked, ``human.marks``), goal, progress ratio, file and line."""
+    """A table of ``verdicts`` (default: every one, then every indicator with a desired direction
+    only): level icon, target, indicator, status, latest value (marked, ``human.marks``), goal,
+    progress ratio, file and line."""
     rows = []
     for v in result.verdicts if verdicts is None else verdicts:
         a = v.assessment
@@ -82,7 +83,34 @@ def targets_table(result: GateResult, verdicts: list[Verdict] | None = None) -> 
         why = gate_reasons(v)  # why it warns or is not judged, in the Status cell
         status += f" ({escape(', '.join(why))})" if why else ""
         rows.append([*cells, status, *map(escape, texts)])
+    if verdicts is None:
+        rows += [direction_row(d, result.as_of) for d in result.directions]
     return table(["", *(_(column) for column in _COLUMNS)], rows)
+
+
+def direction_row(verdict: DirectionVerdict, as_of: int) -> list[str]:
+    """The step summary's row of an indicator with a desired direction only: no target id, its
+    direction as the goal."""
+    m = verdict.summary
+    where = place(verdict.location)
+    goal = _("desired direction {desired}").format(desired=human.desired_text(m))
+    status = f"**{escape(human.status_label(verdict.status))}**"
+    why = gate_reasons(verdict)
+    status += f" ({escape(', '.join(why))})" if why else ""
+    texts = [human.latest_of(m, as_of), goal, human.NONE, where]
+    return [
+        ICONS[verdict.level],
+        human.NONE,
+        f"`{verdict.indicator_id}`",
+        status,
+        *map(escape, texts),
+    ]
+
+
+def goal_lines(result: GateResult) -> list[str]:
+    """Each goal's one-line summary as a list item (none without goals: ``human.goal_lines``)."""
+    lines = human.goal_lines(result.goals, [v.assessment for v in result.verdicts])
+    return [f"- {escape(line)}" for line in lines]
 
 
 def notes_lines(result: GateResult) -> list[str]:
@@ -177,6 +205,8 @@ def render(result: GateResult, comparison: Comparison | None = None) -> str:
         "",
         escape(human.legend(v.assessment.indicator.update_every for v in result.verdicts)),
     ]
+    if goals := goal_lines(result):
+        every += ["", f"**{escape(_('Goals'))}**", "", *goals]
     notes = notes_lines(result)
     if notes:
         every += ["", f"**{escape(_('Notes'))}**", "", *notes]

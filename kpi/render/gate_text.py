@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from kpi.gate import GateResult, Level, Reason, Verdict
+from kpi.gate import DirectionVerdict, GateResult, Level, Reason, Verdict
 from kpi.i18n import N_, _
 from kpi.progress import Status
 from kpi.render import human
@@ -36,10 +36,11 @@ def _pace_unit(verdict: Verdict) -> str:
     return unit
 
 
-def gate_reasons(verdict: Verdict) -> list[str]:
+def gate_reasons(verdict: Verdict | DirectionVerdict) -> list[str]:
     """Why the verdict's level is not its status's alone, in words: worse than at the baseline
     (failing with --fail-on-worse or a warning), stale data (likewise with --fail-on-stale), a
-    target whose gate is "warn" or "off"; empty otherwise."""
+    target whose gate is "warn" or "off", an indicator with a desired direction only that would
+    fail; empty otherwise."""
     reasons, phrases = verdict.reasons, []
     if Reason.WORSE in reasons and Reason.WORSE in verdict.failing:
         phrases.append(_("worse than at the baseline, failing with --fail-on-worse"))
@@ -53,10 +54,14 @@ def gate_reasons(verdict: Verdict) -> list[str]:
         phrases.append(_('only a warning: its gate is "warn"'))
     if Reason.GATE_OFF in reasons:
         phrases.append(_('not judged: its gate is "off"'))
+    if Reason.DIRECTION_ONLY in reasons:
+        phrases.append(
+            _("only a warning: without a target, it fails only with --fail-on-direction")
+        )
     return phrases
 
 
-def headline(verdict: Verdict, fail_on: Status) -> str:
+def headline(verdict: Verdict | DirectionVerdict, fail_on: Status) -> str:
     """The status and its meaning for the gate, e.g. ``off track, at or worse than off track``
     or ``on track, stale data`` (``gate_reasons``)."""
     parts = [human.status_label(verdict.status)]
@@ -134,6 +139,22 @@ def _rate_parts(verdict: Verdict, goal: str, as_of: int | None) -> list[str | No
 _FIGURE_PARTS = {"level": _level_parts, "rate": _rate_parts}
 
 
+def direction_figures_text(verdict: DirectionVerdict, as_of: int | None = None) -> str:
+    """Where an indicator with a desired direction stands: its latest value (marked as in
+    ``figures_text``) and what the direction method found (``human.direction_sentence``)."""
+    summary = verdict.summary
+    latest = _("latest {latest}").format(latest=human.latest_of(summary, as_of))
+    found = human.direction_sentence(summary)
+    return ", ".join(part for part in (latest, found) if part is not None)
+
+
+def direction_message(verdict: DirectionVerdict, fail_on: Status, separator: str = "; ") -> str:
+    """``verdict_message`` of an indicator with a desired direction and no target."""
+    notes = [note.message for note in verdict.summary.notes]
+    figures = direction_figures_text(verdict)
+    return separator.join([f"{headline(verdict, fail_on)}: {figures}", *notes])
+
+
 def verdict_message(verdict: Verdict, fail_on: Status, separator: str = "; ") -> str:
     """The machine formats' message: headline, figures (no ``as_of``), notes, by ``separator``."""
     notes = [note.message for note in verdict.assessment.notes]
@@ -168,14 +189,16 @@ def options_text(result: GateResult, comparison: Comparison | None = None) -> st
     if comparison is not None:
         options += f" --baseline {inert(comparison.revision.requested)}"
         options += " --fail-on-worse" if result.fail_on_worse else ""
+    options += " --fail-on-direction" if result.fail_on_direction else ""
     return options
 
 
 def summary_line(result: GateResult, comparison: Comparison | None = None) -> str:
     """The gate's last line, e.g. ``passed: 0 failed, 1 warned, 3 skipped (no usable data), 1 ok
     of 5 targets as of 2026 (--fail-on off_track)``; targets not judged (gate off) are counted
-    only when there are any; with ``comparison``, what changed since its revision (``; since
-    main (0123456789ab): 1 worse, 4 same``)."""
+    only when there are any, and so are indicators with a desired direction only (after a
+    ``;``); with ``comparison``, what changed since its revision (``; since main
+    (0123456789ab): 1 worse, 4 same``)."""
     counts = result.outcome_counts()
     if counts["off"]:
         message = _PASSED_WITH_OFF if result.passed else _FAILED_WITH_OFF
@@ -185,12 +208,29 @@ def summary_line(result: GateResult, comparison: Comparison | None = None) -> st
     line = _(message).format(
         **counts, total=len(result.verdicts), year=result.as_of, options=options
     )
+    if result.directions:
+        directions = _(_DIRECTIONS).format(
+            **result.direction_counts(), total=len(result.directions)
+        )
+        line += "; " + directions
     if comparison is None:
         return line
     since = _("since {revision}: {changes}")
     return f"{line}; " + since.format(
         revision=revision_text(comparison.revision), changes=changes_count_text(comparison)
     )
+    if result.directions:
+        directions = _(_DIRECTIONS).format(
+            **result.direction_counts(), total=len(result.directions)
+        )
+        line += "; " + directions
+    return line
+
+
+_DIRECTIONS = N_(
+    "{total} indicators with a desired direction only: {failed} failed, {warned} warned, "
+    "{skipped} skipped, {ok} ok"
+)
 
 
 # -- what a change did (kpi check --baseline) -------------------------------------------------
@@ -316,22 +356,30 @@ def changes_lines(comparison: Comparison) -> list[str]:
 
 def render(result: GateResult, comparison: Comparison | None = None) -> str:
     """The whole text report: ``MARK  target  status  [why; ]figures; notes`` lines (``why``:
-    ``gate_reasons``), with ``comparison`` what changed since its revision (``changes_lines``),
-    then the summary."""
+    ``gate_reasons``), then one such line per indicator with a desired direction only (its id
+    in the target's place), with ``comparison`` what changed since its revision
+    (``changes_lines``), then the summary."""
     marks = {level: _(mark) for level, mark in MARKS.items()}
     mark_width = max(len(mark) for mark in marks.values())
-    width = max((len(v.target_id) for v in result.verdicts), default=0)
-    labels = [human.status_label(v.status) for v in result.verdicts]
+    rows = [
+        (verdict, verdict.target_id, figures_text(verdict, result.as_of),
+         [note.message for note in verdict.assessment.notes])
+        for verdict in result.verdicts
+    ] + [
+        (verdict, verdict.indicator_id, direction_figures_text(verdict, result.as_of),
+         [note.message for note in verdict.summary.notes])
+        for verdict in result.directions
+    ]  # fmt: skip
+    width = max((len(name) for _verdict, name, _figures, _notes in rows), default=0)
+    labels = [human.status_label(verdict.status) for verdict, *_rest in rows]
     status_width = max(map(len, labels), default=0)
     lines = []
-    for verdict, label in zip(result.verdicts, labels, strict=True):
-        notes = [note.message for note in verdict.assessment.notes]
-        why = "; ".join([*gate_reasons(verdict), figures_text(verdict, result.as_of), *notes])
+    for (verdict, name, figures, notes), label in zip(rows, labels, strict=True):
+        why = "; ".join([*gate_reasons(verdict), figures, *notes])
         lines.append(
-            f"{marks[verdict.level]:<{mark_width}}  {verdict.target_id:<{width}}  "
-            f"{label:<{status_width}}  {why}"
+            f"{marks[verdict.level]:<{mark_width}}  {name:<{width}}  {label:<{status_width}}  {why}"
         )
-    if result.verdicts:
+    if rows:
         lines.append("")
     if goals := human.goal_lines(result.goals, [v.assessment for v in result.verdicts]):
         lines += [_("Goals:"), *(f"  {line}" for line in goals), ""]

@@ -262,6 +262,46 @@ def monitored_trend(summary: MonitoredSummary) -> str:
     return _trend_text(summary.kind.name, summary.observed_growth_pct, summary.trend_from)
 
 
+# An indicator's desired direction in words, by its ``desired`` value.
+DESIRED_LABELS = {"increase": N_("increase"), "decrease": N_("decrease")}
+
+
+def desired_text(summary: MonitoredSummary) -> str:
+    """A monitored indicator's desired direction in words (``increase``, ``tăng``); ``–``
+    without one."""
+    desired = summary.desired
+    return NONE if desired is None else _(DESIRED_LABELS[desired])
+
+
+def monitored_status(summary: MonitoredSummary) -> str:
+    """A monitored indicator's status by its desired direction in words; ``–`` without one."""
+    return NONE if summary.status is None else status_label(summary.status)
+
+
+def has_direction(report: ProjectAssessment) -> bool:
+    """True when a monitored indicator of ``report`` has a desired direction (so a status)."""
+    return any(m.status is not None for m in report.monitored)
+
+
+def direction_sentence(summary: MonitoredSummary) -> str | None:
+    """What the direction method found, for ``show`` and the report: ``desired direction
+    increase: +0.98 %/yr in that direction since 2020, at risk`` (``decrease``: the growth's sign
+    turned, so a fall of 2.09 % a year reads +2.09); ``None`` without a desired direction."""
+    if summary.status is None:
+        return None
+    status, desired = status_label(summary.status), desired_text(summary)
+    if summary.direction_growth_pct is None:
+        return _("desired direction {desired}: {status}").format(desired=desired, status=status)
+    return _(
+        "desired direction {desired}: {growth} %/yr in that direction since {year}, {status}"
+    ).format(
+        desired=desired,
+        growth=number(summary.direction_growth_pct, signed=True),
+        year=summary.trend_from,
+        status=status,
+    )
+
+
 def projected_text(assessment: TargetAssessment) -> str:
     """``97.97 in 2030`` (the last year the target names), or ``–`` without a projection."""
     if assessment.projected is None:
@@ -333,6 +373,9 @@ def goal_lines(goals: Mapping[str, Goal], targets: Sequence[TargetAssessment]) -
     ]
 
 
+_TARGETS = {True: N_("{total} target"), False: N_("{total} targets")}  # by whether it is one
+
+
 def status_counts_text(statuses: Sequence[Status]) -> str:
     """How many of ``statuses`` there are of each, the ones present only, in ``Status`` order:
     ``3 targets: 1 on track, 1 insufficient data, 1 no data`` (``0 targets`` when empty)."""
@@ -341,7 +384,7 @@ def status_counts_text(statuses: Sequence[Status]) -> str:
         for status in Status
         if status in statuses
     ]
-    total = _("{total} targets").format(total=len(statuses))
+    total = _(_TARGETS[len(statuses) == 1]).format(total=len(statuses))
     return f"{total}: {', '.join(counts)}" if counts else total
 
 

@@ -50,10 +50,17 @@ def status_markdown(report: ProjectAssessment) -> str:
     if report.monitored:
         lines += ["", "### " + escape(_("Monitored (no target)")), ""]
         rows = []
+        headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
+        directions = human.has_direction(report)
+        if directions:
+            headings += [_("Desired"), _("Status")]
         for m in report.monitored:
             latest, trend = human.latest_of(m, report.as_of), human.monitored_trend(m)
-            rows.append([f"`{m.indicator_id}`", *map(escape, [latest, m.indicator.unit, trend])])
-        lines += table([_("Indicator"), _("Latest"), _("Unit"), _("Trend")], rows)
+            cells = [latest, m.indicator.unit, trend]
+            if directions:
+                cells += [human.desired_text(m), human.monitored_status(m)]
+            rows.append([f"`{m.indicator_id}`", *map(escape, cells)])
+        lines += table(headings, rows)
     legend = human.legend(human.rhythms(report))
     lines += ["", escape(legend), "", escape(human.summary_line(statuses(report)))]
     return "\n".join(lines) + "\n"

@@ -120,6 +120,9 @@ def report_html(report: ProjectAssessment, charts: Mapping[str, str]) -> str:
         lines.append(f"<h3>{escape(_('Monitored (no target)'))}</h3>")
         headings, monitored = monitored_table(report)
         escaped = [[escape(cell) for cell in row] for row in monitored]
+        for row, m in zip(escaped, report.monitored, strict=True):
+            if m.status is not None:  # the status its desired direction gives, as a badge
+                row[-1] = _badge(m.status)
         lines += _table(headings, escaped, {1, 3}, "monitored")
     lines += [_p(human.legend(human.rhythms(report)), "legend"), "</section>"]
     for a in report.targets:

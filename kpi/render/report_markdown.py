@@ -186,17 +186,24 @@ def observation_table(
 
 
 def monitored_table(report: ProjectAssessment) -> tuple[list[str], list[list[str]]]:
-    """The headings and rows (plain text) of the table of indicators without a target."""
-    rows = [
-        [
+    """The headings and rows (plain text) of the table of indicators without a target; where one
+    has a desired direction, every row also its direction and the status that gives."""
+    directions = human.has_direction(report)
+    rows = []
+    for m in report.monitored:
+        row = [
             human.name_of(m.indicator) or m.indicator_id,
             human.latest_of(m, report.as_of),
             unit_text(m.indicator.unit),
             human.monitored_trend(m),
         ]
-        for m in report.monitored
-    ]
-    return [_("Indicator"), _("Latest"), _("Unit"), _("Trend")], rows
+        if directions:
+            row += [human.desired_text(m), human.monitored_status(m)]
+        rows.append(row)
+    headings = [_("Indicator"), _("Latest"), _("Unit"), _("Trend")]
+    if directions:
+        headings += [_("Desired"), _("Status")]
+    return headings, rows
 
 
 def summary_row(assessment: TargetAssessment, as_of: int) -> list[str]:

@@ -82,7 +82,10 @@ def _point(point: PathPoint | None) -> dict[str, Any] | None:
 
 
 def monitored_dict(summary: MonitoredSummary, notes_lang: str | None = None) -> dict[str, Any]:
-    """One entry of ``monitored``: an indicator without targets, its latest value and trend."""
+    """One entry of ``monitored``: an indicator without targets, its latest value and trend; its
+    ``desired`` direction, the ``status`` that gives and ``direction_growth_pct`` (g, the growth in
+    the desired direction), all ``None`` without a desired direction."""
+    status = summary.status
     return {
         "indicator": summary.indicator_id,
         "name": summary.indicator.name,
@@ -92,6 +95,9 @@ def monitored_dict(summary: MonitoredSummary, notes_lang: str | None = None) -> 
         "observed_growth_pct": finite(summary.observed_growth_pct),
         "trend_from": summary.trend_from,
         "notes": notes_list(summary.notes, notes_lang),
+        "desired": summary.desired,
+        "status": None if status is None else status.value,
+        "direction_growth_pct": finite(summary.direction_growth_pct),
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -27,8 +27,15 @@ from rich.text import Text
 from kpi.i18n import N_, _
 from kpi.kinds.level import LEVEL
 from kpi.kinds.rate import RATE
-from kpi.model import Observation
-from kpi.progress import IndicatorView, ProjectAssessment, Status, TargetAssessment, by_goal
+from kpi.model import Goal, Observation
+from kpi.progress import (
+    IndicatorView,
+    MonitoredSummary,
+    ProjectAssessment,
+    Status,
+    TargetAssessment,
+    by_goal,
+)
 from kpi.render import human
 
 STATUS_STYLES = {
@@ -335,9 +342,24 @@ def _print_monitored(console: Console, report: ProjectAssessment) -> None:
         _Column(_("Unit"), "left", tuple(Text(m.indicator.unit) for m in monitored)),
         _Column(_("Trend"), "left", tuple(Text(human.monitored_trend(m)) for m in monitored)),
     ]
+    optional = [_("Series"), _("Unit"), _("Trend")]  # left out in this order
+    if human.has_direction(report):  # the direction method's columns, only where it applies
+        columns += _direction_columns(monitored)
+        optional.append(_("Desired"))
     boxed = box.HEAVY_HEAD if console.width >= WIDE else box.SIMPLE_HEAVY
     frame = _Frame(boxed, title=escape(_("Monitored (no target)")))
-    console.print(_fitted(console, [(columns, frame, (_("Series"), _("Unit"), _("Trend")))]))
+    console.print(_fitted(console, [(columns, frame, optional)]))
+
+
+def _direction_columns(monitored: Sequence[MonitoredSummary]) -> list[_Column]:
+    """The desired direction and the status it gives (``–`` for an indicator without one)."""
+    statuses = tuple(
+        Text(human.NONE) if m.status is None else _status_cell(m.status) for m in monitored
+    )
+    return [
+        _Column(_("Desired"), "left", tuple(Text(human.desired_text(m)) for m in monitored)),
+        _Column(_("Status"), "left", statuses, True),
+    ]
 
 
 def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | None = None) -> str:
@@ -366,13 +388,15 @@ def show_table(report: ProjectAssessment, indicator_id: str, *, width: int | Non
     for row in plot:
         console.print(Text(row), no_wrap=True)
     for a in assessments:
-        _print_target(console, a, view.usable, report.as_of)
+        _print_target(console, a, view.usable, report.as_of, report.goals)
     for m in report.monitored:
         if m.indicator_id == indicator_id:
             monitored = _("Monitored (no target): latest {latest}, trend {trend}").format(
                 latest=human.latest_of(m, report.as_of), trend=human.monitored_trend(m)
             )
             console.print(escape(monitored))
+            if (sentence := human.direction_sentence(m)) is not None:
+                console.print(escape(sentence))
     console.print(f"[dim]{escape(human.legend([indicator.update_every]))}[/]")
     return buffer.getvalue()
 
@@ -439,9 +463,14 @@ _AVERAGE_OF = {
 
 
 def _print_target(
-    console: Console, a: TargetAssessment, usable: Sequence[Observation], as_of: int
+    console: Console,
+    a: TargetAssessment,
+    usable: Sequence[Observation],
+    as_of: int,
+    goals: Mapping[str, Goal],
 ) -> None:
-    """One target: its goal and status, who set it, its figures, notes and paths."""
+    """One target: its goal and status, who set it (and the goal of ``goals`` it is under), its
+    figures, notes and paths."""
     console.print()
     title = human.name_of(a.target) or a.target.id
     goal = f" ({a.target.id}): {human.goal_text(a.target, a.indicator.unit)}  →  "
@@ -449,6 +478,10 @@ def _print_target(
     if a.target.source:
         set_by = _("set by: {source}").format(source=a.target.source)
         console.print(f"[dim]{escape(set_by)}[/]")
+    goal_id = a.target.goal
+    if goal_id is not None and goal_id in goals:
+        under = _("Goal: {goal}").format(goal=human.goal_name(goal_id, goals[goal_id]))
+        console.print(f"[dim]{escape(under)}[/]")
     rows = [
         (_("latest"), human.latest_of(a, as_of)),
         (_("gap"), human.number(human.change_needed(a), 4)),

@@ -62,6 +62,12 @@ MEANINGS = {
     Status.NO_DATA: N_("No observation to judge the target with yet."),
 }  # fmt: skip
 MONITORED_MEANING = N_("An indicator without a target: only its latest value and trend are shown.")
+DIRECTION_GOAL = N_("{desired} (desired direction, no target value)")
+DIRECTION_MEANING = N_(
+    "An indicator with a desired direction and no target value has a status too: its growth in "
+    "that direction over the trend window, on track from {on_track} % a year, at risk from "
+    "{at_risk} %, off track from {off_track} %, moving away below."
+)
 RATIO_MEANING = N_(
     "R, the progress ratio: the pace observed since the trend's base year divided by the pace "
     "the target needs."
@@ -147,9 +153,15 @@ def _pace(a: TargetAssessment) -> float | None:
 
 
 def _monitored_row(m: MonitoredSummary, as_of: int) -> list[Cell | Styled]:
+    """An indicator without a target; with a desired direction, that direction as its goal and
+    the status it gives, coloured like a target's."""
     latest = m.latest
+    goal = status = None
+    if m.status is not None:
+        goal, status = _(DIRECTION_GOAL).format(desired=human.desired_text(m)), m.status
     return [
-        m.indicator_id, None, human.name_of(m.indicator) or m.indicator_id, None, _(MONITORED),
+        m.indicator_id, None, human.name_of(m.indicator) or m.indicator_id, goal,
+        _(MONITORED) if status is None else _status_cell(status),
         None, None, latest.year if latest else None, latest.value if latest else None,
         _flags(latest, as_of), unit_text(m.indicator.unit),
         None, None, None, None, None, finite(m.observed_growth_pct), m.trend_from, None, None,
@@ -189,6 +201,14 @@ def _legend_sheet(book: Book, report: ProjectAssessment) -> None:
     sheet.fit()
     sheet.write(count + 2, 0, human.legend(), "text")
     sheet.write(count + 3, 0, _(RATIO_MEANING), "text")
+    if human.has_direction(report):
+        settings = report.settings
+        meaning = _(DIRECTION_MEANING).format(
+            on_track=human.number(settings.direction_on_track),
+            at_risk=human.number(settings.direction_at_risk),
+            off_track=human.number(settings.direction_off_track),
+        )
+        sheet.write(count + 4, 0, meaning, "text")
 
 
 def _about_sheet(book: Book, report: ProjectAssessment, made: dt.datetime) -> None:
