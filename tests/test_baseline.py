@@ -585,6 +585,7 @@ TODAY_KEYS = {
     "project", "as_of", "fail_on", "fail_on_missing", "passed", "summary", "results",
     "fail_on_stale",  # the gate settings (issue 12)
     "goals",  # the goals' summaries (issue 13)
+    "fail_on_direction", "direction_summary", "directions",  # direction-only indicators (13)
 }  # fmt: skip
 TODAY_RESULT_KEYS = {
     "id", "indicator", "status", "passed", "level", "unit", "pace_unit", "expected", "actual",
