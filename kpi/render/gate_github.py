@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from kpi.errors import Problem
-from kpi.gate import DirectionVerdict, GateResult, Level, Verdict
+from kpi.gate import DirectionVerdict, GateResult, Level, Location, Verdict
 from kpi.i18n import N_, _
 from kpi.render import human
 from kpi.render.gate_markdown import (
@@ -67,26 +67,26 @@ def workflow_command(name: str, message: str, properties: Mapping[str, str | int
     return f"::{name}{' ' + given if given else ''}::{escape_data(message)}"
 
 
-def _annotation(verdict: Verdict, result: GateResult) -> str:
-    location = verdict.location
+def _located(command: str, location: Location | None, title: str, message: str) -> str:
+    """The workflow command ``command`` titled ``title`` on ``location``'s file and line."""
     properties = {
         "file": location.file if location else None,
         "line": location.line if location else None,
-        "title": f"kpi: {verdict.target_id} {verdict.status.value}",
+        "title": title,
     }
+    return workflow_command(command, message, properties)
+
+
+def _annotation(verdict: Verdict, result: GateResult) -> str:
+    title = f"kpi: {verdict.target_id} {verdict.status.value}"
     message = verdict_message(verdict, result.fail_on, separator="\n")
-    return workflow_command(_COMMANDS[verdict.level], message, properties)
+    return _located(_COMMANDS[verdict.level], verdict.location, title, message)
 
 
 def _direction_annotation(verdict: DirectionVerdict, result: GateResult) -> str:
-    location = verdict.location
-    properties = {
-        "file": location.file if location else None,
-        "line": location.line if location else None,
-        "title": f"kpi: {verdict.indicator_id} {verdict.status.value}",
-    }
+    title = f"kpi: {verdict.indicator_id} {verdict.status.value}"
     message = direction_message(verdict, result.fail_on, separator="\n")
-    return workflow_command(_COMMANDS[verdict.level], message, properties)
+    return _located(_COMMANDS[verdict.level], verdict.location, title, message)
 
 
 def _change_annotation(
@@ -95,19 +95,14 @@ def _change_annotation(
     """The annotation of a target whose status changed: on the line of the observation that
     changed it, titled ``kpi: <id> <status> (was <status>)``, at the verdict's level but at
     least a notice; the change first, then the verdict's message."""
-    location = change.location or verdict.location
     was = change.before.status.value if change.before else ""
-    properties = {
-        "file": location.file if location else None,
-        "line": location.line if location else None,
-        "title": f"kpi: {verdict.target_id} {verdict.status.value} (was {was})",
-    }
+    title = f"kpi: {verdict.target_id} {verdict.status.value} (was {was})"
     words = _(_CHANGE_MESSAGES[change.change]).format(
         revision=revision_text(comparison.revision), change=change_text(change)
     )
     message = "\n".join([words, verdict_message(verdict, result.fail_on, separator="\n")])
     command = _COMMANDS.get(verdict.level, "notice")
-    return workflow_command(command, message, properties)
+    return _located(command, change.location or verdict.location, title, message)
 
 
 def render(result: GateResult, comparison: Comparison | None = None) -> str:
