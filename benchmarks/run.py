@@ -1,25 +1,31 @@
 """Benchmark ``kpi`` against its floor and against data size, side by side in one run.
 
     python benchmarks/run.py                  # everything (several minutes)
-    python benchmarks/run.py --quick          # fewer runs, up to 1,000 indicators
+    python benchmarks/run.py --quick          # fewer runs, up to 1,000 indicators (~3 min)
     python benchmarks/run.py --instructions   # also count start-up instructions (valgrind)
 
 Every time is the median of repeated runs of a whole command in a fresh interpreter
 (hyperfine-style): wall-clock time from ``perf_counter`` and CPU time (user + system, from
 ``os.wait4``) of the child. Commands compared with each other run interleaved, round by round in
 a rotating order, so that a burst of load on the machine hits them alike. A ratio is a ratio of
-medians. The Markdown report goes to stdout, progress to stderr.
+medians; a goal's verdict ("met" / "not met") is taken on the CPU ratio, which a machine shared
+with other work disturbs less than the wall clock (issue 14). The Markdown report goes to stdout,
+progress to stderr; it ends with every goal of issue 14 and its verdict.
 
 Sections:
 
-1. start-up on the shipped Hai Phong data: ``kpi status --format json`` and ``kpi status``
-   against the floor ``python -c "import typer; from pydantic import BaseModel"``;
-2. (``--instructions``) the same three commands in instructions counted by valgrind, which do
-   not depend on the load;
+1. start-up on the shipped Hai Phong data: ``status --format json``, ``status``, ``check``,
+   ``validate``, ``show``, ``--help``, ``--version`` and a usage error against the floor
+   ``python -c "import typer; from pydantic import BaseModel"``;
+2. (``--instructions``) the floor, ``status --format json`` and ``status`` in instructions
+   counted by valgrind, which do not depend on the load;
 3. scale: a generated project of 1,000 indicators (1,500 targets, 30,000 observations) against a
-   one-target project, for ``status`` (json and table), ``check`` and ``validate``; a command
-   this ``kpi`` does not have is skipped, and the report says so;
-4. growth: ``status --format json`` and ``validate`` from 10 to 10,000 indicators.
+   one-target project, for ``status`` (json and table), ``check``, ``validate`` and ``export``;
+   a command this ``kpi`` does not have is skipped, and the report says so;
+4. growth: ``status --format json`` and ``validate`` from 10 to 10,000 indicators, the cost per
+   indicator against a bare ``rtoml`` read of the same files;
+5. report: ``kpi report --format html`` of 1,000 indicators, its time and peak memory (the
+   child's maximum resident set from ``os.wait4``), stopped after ``--report-limit`` seconds.
 """
 
 from __future__ import annotations
@@ -42,11 +48,45 @@ from pathlib import Path
 from generate import write_project  # benchmarks/ is on sys.path when run as a script
 
 FLOOR = (sys.executable, "-c", "import typer; from pydantic import BaseModel")
-GOAL_JSON = 1.5
-GOAL_TABLE = 1.8
-GOAL_SCALE = 2.5
 AS_OF = "2026"
-SECTIONS = ("startup", "instructions", "scale", "growth")
+GOAL_JSON = 1.3
+GOAL_TABLE = 1.5
+GOAL_SCALE = 2.0
+GOAL_PER_INDICATOR = 2.0  # times a bare rtoml read of the same files, per indicator
+GOAL_REPORT_SECONDS = 20.0
+GOAL_REPORT_MIB = 500.0
+REPORT_INDICATORS = 1000
+SECTIONS = ("startup", "instructions", "scale", "growth", "report")
+
+# (label, arguments after `kpi`, goal in times the floor, exit codes that mean success)
+STARTUP_COMMANDS: tuple[tuple[str, tuple[str, ...], float, frozenset[int]], ...] = (
+    (
+        "status --format json",
+        ("status", "--as-of", AS_OF, "--format", "json"),
+        GOAL_JSON,
+        frozenset({0}),
+    ),
+    ("status", ("status", "--as-of", AS_OF), GOAL_TABLE, frozenset({0})),
+    ("check", ("check", "--as-of", AS_OF), 1.3, frozenset({0, 1})),  # 1: a target off track
+    ("validate", ("validate",), 1.3, frozenset({0})),
+    ("show high_tech_share", ("show", "high_tech_share", "--as-of", AS_OF), 1.6, frozenset({0})),
+    ("--help", ("--help",), 1.0, frozenset({0})),
+    ("--version", ("--version",), 1.0, frozenset({0})),
+    ("usage error", ("status", "--format", "nonsense"), 1.0, frozenset({2})),
+)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal of issue 14 as measured: what, the measured figure, the goal, and the verdict."""
+
+    name: str
+    measured: str
+    goal: str
+    met: bool | None  # None: not measured in this run
+
+
+GOALS: list[Goal] = []
 
 
 @dataclass
@@ -195,25 +235,36 @@ def startup(work: Path, runs: int) -> list[str]:
     project = shipped_project(work, "haiphong")
     kpi = kpi_prefix()
     floor = Command("floor", FLOOR, project)
-    as_json = Command("kpi status --format json", (*kpi, "status", "--format", "json"), project)
-    table = Command("kpi status", (*kpi, "status"), project)
+    commands = [
+        (Command(f"kpi {label}", (*kpi, *args), project, ok), goal)
+        for label, args, goal, ok in STARTUP_COMMANDS
+    ]
     _log(f"start-up: {runs} interleaved runs")
-    measure([floor, as_json, table], runs)
+    measure([floor, *(command for command, _ in commands)], runs)
     lines = [
         "## Start-up on the shipped data",
         "",
-        f'Floor: `python -c "import typer; from pydantic import BaseModel"`. {runs} runs each.',
+        f'Floor: `python -c "import typer; from pydantic import BaseModel"`. {runs} runs each; '
+        f"`--as-of {AS_OF}` where a command takes it; the verdict is on the CPU ratio.",
         "",
-        "| command | wall (ms) | CPU (ms) | wall ratio | CPU ratio | goal | verdict (wall) |",
+        "| command | wall (ms) | CPU (ms) | wall ratio | CPU ratio | goal | verdict (CPU) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         f"| floor | {_ms(floor.wall_median)} | {_ms(floor.cpu_median)} | 1.00 | 1.00 | | |",
     ]
-    for command, goal in ((as_json, GOAL_JSON), (table, GOAL_TABLE)):
+    for command, goal in commands:
         wall = command.wall_median / floor.wall_median
         cpu = command.cpu_median / floor.cpu_median
         lines.append(
             f"| `{command.label}` | {_ms(command.wall_median)} | {_ms(command.cpu_median)} "
-            f"| {wall:.2f} | {cpu:.2f} | {goal} | {_verdict(wall, goal)} |"
+            f"| {wall:.2f} | {cpu:.2f} | {goal} | {_verdict(cpu, goal)} |"
+        )
+        GOALS.append(
+            Goal(
+                f"`{command.label}` ≤ {goal}× the floor ({_ms(floor.cpu_median)} ms CPU)",
+                f"{cpu:.2f}× ({_ms(command.cpu_median)} ms)",
+                f"{goal}",
+                cpu <= goal,
+            )
         )
     return lines
 
@@ -267,6 +318,7 @@ SCALE_COMMANDS: tuple[tuple[str, tuple[str, ...], frozenset[int]], ...] = (
     ("status", ("status", "--as-of", AS_OF), frozenset({0})),
     ("check", ("check", "--as-of", AS_OF), frozenset({0, 1})),  # 1: a target is off track
     ("validate", ("validate",), frozenset({0})),
+    ("export", ("export",), frozenset({0})),
 )
 
 
@@ -282,13 +334,21 @@ def scale(work: Path, runs: int, indicators: int = 1000) -> list[str]:
         f"observations; `--as-of {AS_OF}`. {runs} runs each.",
         "",
         "| command | one target (ms) | large (ms) | wall ratio | CPU ratio | goal "
-        "| verdict (wall) |",
+        "| verdict (CPU) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for label, args, ok in SCALE_COMMANDS:
         if not has_command(args[0], small):
             _log(f"scale: this kpi has no `{args[0]}` command: skipped")
             lines.append(f"| `kpi {label}` | skipped: this kpi has no such command | | | | | |")
+            GOALS.append(
+                Goal(
+                    f"`kpi {label}` at {indicators:,} indicators",
+                    "no such command",
+                    f"{GOAL_SCALE}",
+                    None,
+                )
+            )
             continue
         one = Command(f"{label} (one target)", (*kpi, *args), small, ok)
         many = Command(f"{label} ({indicators:,})", (*kpi, *args), large, ok)
@@ -298,9 +358,28 @@ def scale(work: Path, runs: int, indicators: int = 1000) -> list[str]:
         cpu = many.cpu_median / one.cpu_median
         lines.append(
             f"| `kpi {label}` | {_ms(one.wall_median)} | {_ms(many.wall_median)} "
-            f"| {wall:.2f} | {cpu:.2f} | {GOAL_SCALE} | {_verdict(wall, GOAL_SCALE)} |"
+            f"| {wall:.2f} | {cpu:.2f} | {GOAL_SCALE} | {_verdict(cpu, GOAL_SCALE)} |"
+        )
+        GOALS.append(
+            Goal(
+                f"`kpi {label}`: {indicators:,} indicators ≤ {GOAL_SCALE}× one target "
+                f"({_ms(one.cpu_median)} ms CPU)",
+                f"{cpu:.2f}× ({_ms(many.cpu_median)} ms)",
+                f"{GOAL_SCALE}",
+                cpu <= GOAL_SCALE,
+            )
         )
     return lines
+
+
+BARE_READ = (
+    "import pathlib, rtoml\n"
+    "root = pathlib.Path('.')\n"
+    "rtoml.loads((root / 'targets.toml').read_text(encoding='utf-8'))\n"
+    "for path in sorted((root / 'observations').glob('*.toml')):\n"
+    "    rtoml.loads(path.read_text(encoding='utf-8'))\n"
+)
+"""The bare read the per-indicator cost is compared with: every file read and parsed by rtoml."""
 
 
 def growth(work: Path, sizes: Sequence[int], runs: int, big_runs: int) -> list[str]:
@@ -308,15 +387,18 @@ def growth(work: Path, sizes: Sequence[int], runs: int, big_runs: int) -> list[s
     lines = [
         "## Growth with the number of indicators",
         "",
-        "1.5 targets and 30 observations per indicator. Wall-clock medians of "
+        "1.5 targets and 30 observations per indicator. CPU medians of "
         f"{runs} runs ({big_runs} at 10,000); 'ratio' is to the smallest size; 'per indicator' "
-        "is the time added since the smallest size divided by the indicators added.",
+        "is the CPU time added since the smallest size divided by the indicators added; 'bare "
+        "read' is `python -c` reading and parsing the same files with `rtoml` and nothing else.",
         "",
         "| indicators | targets | observations | `status --format json` (ms) | ratio "
-        "| per indicator (ms) | `validate` (ms) | ratio |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| per indicator (ms) | `validate` (ms) | per indicator (ms) | bare read (ms) "
+        "| per indicator (ms) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    base: tuple[float, float] | None = None
+    base: tuple[float, float, float] | None = None
+    per: tuple[float, float, float] | None = None
     for size in sizes:
         project = work / f"growth-{size}"
         _log(f"growth: writing {size:,} indicators")
@@ -327,19 +409,144 @@ def growth(work: Path, sizes: Sequence[int], runs: int, big_runs: int) -> list[s
             project,
         )
         validate = Command(f"validate ({size:,})", (*kpi, "validate"), project)
+        bare = Command(f"bare rtoml read ({size:,})", (sys.executable, "-c", BARE_READ), project)
         big = size >= 10_000
-        measure([status, validate], big_runs if big else runs, warmup=1 if big else 2)
+        measure([status, validate, bare], big_runs if big else runs, warmup=1 if big else 2)
+        medians = (status.cpu_median, validate.cpu_median, bare.cpu_median)
         if base is None:
-            base = (status.wall_median, validate.wall_median)
-            per = "–"
+            base = medians
+            shown = ("–", "–", "–")
         else:
-            per = f"{(status.wall_median - base[0]) * 1000 / (size - sizes[0]):.3f}"
+            added = size - sizes[0]
+            per = (
+                (medians[0] - base[0]) / added,
+                (medians[1] - base[1]) / added,
+                (medians[2] - base[2]) / added,
+            )
+            shown = tuple(f"{value * 1000:.3f}" for value in per)  # type: ignore[assignment]
         lines.append(
-            f"| {size:,} | {size * 3 // 2:,} | {size * 30:,} | {_ms(status.wall_median)} "
-            f"| {status.wall_median / base[0]:.1f} | {per} | {_ms(validate.wall_median)} "
-            f"| {validate.wall_median / base[1]:.1f} |"
+            f"| {size:,} | {size * 3 // 2:,} | {size * 30:,} | {_ms(medians[0])} "
+            f"| {medians[0] / base[0]:.1f} | {shown[0]} | {_ms(medians[1])} | {shown[1]} "
+            f"| {_ms(medians[2])} | {shown[2]} |"
         )
         shutil.rmtree(project)
+    if per is not None:
+        largest = f"{sizes[-1]:,}"
+        for label, cost in (("status --format json", per[0]), ("validate", per[1])):
+            ratio = cost / per[2] if per[2] > 0 else float("inf")
+            GOALS.append(
+                Goal(
+                    f"`kpi {label}` at {largest} indicators: cost per indicator ≤ "
+                    f"{GOAL_PER_INDICATOR}× a bare rtoml read ({per[2] * 1000:.3f} ms)",
+                    f"{ratio:.2f}× ({cost * 1000:.3f} ms)",
+                    f"{GOAL_PER_INDICATOR}",
+                    ratio <= GOAL_PER_INDICATOR,
+                )
+            )
+        if sizes[-1] < 10_000:
+            GOALS.append(
+                Goal("10,000 indicators measured", f"up to {largest} in this run", "", None)
+            )
+    return lines
+
+
+def _run_bounded(argv: Sequence[str], cwd: Path, limit: float) -> tuple[float, float, int | None]:
+    """Run ``argv`` once: wall seconds, peak memory of the child in MiB, and its exit code
+    (``None`` when it was stopped after ``limit`` seconds)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=ENV,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - start > limit:
+            process.kill()
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = 0  # reaped here; keep Popen from waiting again
+            return time.perf_counter() - start, usage.ru_maxrss / 1024, None
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    process.returncode = code = os.waitstatus_to_exitcode(status)
+    # ru_maxrss is in KiB on Linux (bytes on macOS)
+    scale_to_mib = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return wall, usage.ru_maxrss / scale_to_mib, code
+
+
+def report_section(
+    work: Path, runs: int, limit: float, indicators: int = REPORT_INDICATORS
+) -> list[str]:
+    project = write_project(work / f"report-{indicators}", indicators)
+    output = work / "report.html"
+    argv = (*kpi_prefix(), "report", "--as-of", AS_OF, "--format", "html", "--output", str(output))
+    lines = [
+        f"## `kpi report --format html` of {indicators:,} indicators",
+        "",
+        f"{runs} run(s), median time; peak memory is the child's maximum resident set "
+        f"(`os.wait4`); a run is stopped after {limit:.0f} s.",
+        "",
+        "| run | wall (s) | peak memory (MiB) | exit code |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    walls: list[float] = []
+    peaks: list[float] = []
+    stopped = False
+    for number in range(1, runs + 1):
+        _log(f"report: run {number} of {runs} ({indicators:,} indicators)")
+        wall, peak, code = _run_bounded(argv, project, limit)
+        walls.append(wall)
+        peaks.append(peak)
+        shown = "stopped" if code is None else str(code)
+        lines.append(f"| {number} | {wall:.1f} | {peak:,.0f} | {shown} |")
+        if code is None or code != 0:
+            stopped = True
+            break
+    wall = statistics.median(walls)
+    peak = max(peaks)
+    more = "> " if stopped else ""
+    GOALS.append(
+        Goal(
+            f"`kpi report --format html` of {indicators:,} indicators ≤ "
+            f"{GOAL_REPORT_SECONDS:.0f} s",
+            f"{more}{wall:.1f} s",
+            f"{GOAL_REPORT_SECONDS:.0f} s",
+            not stopped and wall <= GOAL_REPORT_SECONDS,
+        )
+    )
+    GOALS.append(
+        Goal(
+            f"`kpi report --format html` of {indicators:,} indicators ≤ "
+            f"{GOAL_REPORT_MIB:.0f} MiB peak",
+            f"{more}{peak:,.0f} MiB",
+            f"{GOAL_REPORT_MIB:.0f} MiB",
+            not stopped and peak <= GOAL_REPORT_MIB,
+        )
+    )
+    shutil.rmtree(project)
+    return lines
+
+
+def goals_report() -> list[str]:
+    """Every goal of issue 14 measured in this run, with its verdict."""
+    lines = [
+        "## Goals (issue 14)",
+        "",
+        "| goal | measured | verdict |",
+        "| --- | ---: | --- |",
+    ]
+    for goal in GOALS:
+        verdict = "not measured" if goal.met is None else ("met" if goal.met else "**not met**")
+        lines.append(f"| {goal.name} | {goal.measured} | {verdict} |")
+    met = sum(goal.met is True for goal in GOALS)
+    missed = sum(goal.met is False for goal in GOALS)
+    unmeasured = len(GOALS) - met - missed
+    lines += ["", f"{met} met, {missed} not met, {unmeasured} not measured in this run."]
     return lines
 
 
@@ -349,6 +556,13 @@ def main() -> None:
     parser.add_argument("--scale-runs", type=int, default=15, help="timed runs for scale")
     parser.add_argument("--growth-runs", type=int, default=10, help="timed runs for growth")
     parser.add_argument("--big-runs", type=int, default=3, help="timed runs at 10,000")
+    parser.add_argument("--report-runs", type=int, default=3, help="runs of kpi report")
+    parser.add_argument(
+        "--report-limit",
+        type=float,
+        default=3 * GOAL_REPORT_SECONDS,
+        help="seconds after which kpi report is stopped (--quick: 5 past its goal)",
+    )
     parser.add_argument("--max-indicators", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="few runs, up to 1,000 indicators")
     parser.add_argument(
@@ -359,7 +573,9 @@ def main() -> None:
     )
     options = parser.parse_args()
     if options.quick:
-        options.runs, options.scale_runs, options.growth_runs = 10, 5, 5
+        options.runs, options.scale_runs, options.growth_runs = 7, 5, 3
+        options.report_runs = 1
+        options.report_limit = min(options.report_limit, GOAL_REPORT_SECONDS + 5)
         options.max_indicators = min(options.max_indicators, 1000)
     sections = options.only or [s for s in SECTIONS if s != "instructions"]
     if options.instructions and "instructions" not in sections:
@@ -380,6 +596,9 @@ def main() -> None:
             report += ["", *scale(work, options.scale_runs)]
         if "growth" in sections:
             report += ["", *growth(work, sizes, options.growth_runs, options.big_runs)]
+        if "report" in sections:
+            report += ["", *report_section(work, options.report_runs, options.report_limit)]
+    report += ["", *goals_report()]
     command = " ".join(["python", "benchmarks/run.py", *sys.argv[1:]])
     report += [
         "",

@@ -14,10 +14,11 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -214,10 +215,14 @@ def _key_lines(pattern: re.Pattern[str], text: str) -> dict[str, int]:
     """The first line of each value ``pattern`` captures in ``text``."""
     lines: dict[str, int] = {}
     line, position = 1, 0
+    count = text.count  # called once per match: tens of thousands of times in a large project
     for match in pattern.finditer(text):
-        line += text.count("\n", position, match.start())
-        position = match.start()
-        lines.setdefault(match.group(1), line)
+        start = match.start()
+        line += count("\n", position, start)
+        position = start
+        key = match.group(1)
+        if key not in lines:
+            lines[key] = line
     return lines
 
 
@@ -273,7 +278,7 @@ def _read_sources(
     definition, found, target_lines, indicators = _read_definition(targets)
     problems = found + problems
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
-    origins: dict[str, dict[int, Origin]] = {key: {} for key in indicators}
+    origins: dict[str, Mapping[int, Origin]] = {key: {} for key in indicators}
     for display, read in sources:
         indicator_id = display.stem
         indicator = indicators.get(indicator_id)
@@ -283,12 +288,35 @@ def _read_sources(
             continue
         text = read(display)
         observations[indicator_id], found, lines = _read_observation_file(text, display, indicator)
-        origins[indicator_id] = {year: Origin(display, line) for year, line in lines.items()}
+        origins[indicator_id] = _FileOrigins(display, lines)
         problems += found
     if definition is None:
         return None, problems
     targets_origins = {key: Origin(Path(TARGETS_FILE), line) for key, line in target_lines.items()}
     return Project(root, definition, observations, origins, targets_origins), problems
+
+
+class _FileOrigins(Mapping[int, Origin]):
+    """Where each year's observation of one file is written: its ``Origin``, made when it is
+    asked for (a large project has tens of thousands; a command asks for a few)."""
+
+    __slots__ = ("_file", "_lines")
+
+    def __init__(self, file: Path, lines: dict[int, int]) -> None:
+        self._file = file
+        self._lines = lines
+
+    def __getitem__(self, year: int) -> Origin:
+        return Origin(self._file, self._lines[year])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
@@ -374,7 +402,10 @@ def _read_observation_file(
     located = {(problem.line, problem.key) for problem in problems}
     problems += [p for p in _number_problems(document) if (p.line, p.key) not in located]
     lines = {int(year): line for year, line in _key_lines(_YEAR_LINE, document.text).items()}
-    return tuple(sorted(observations, key=lambda o: o.year)), problems, lines
+    return tuple(sorted(observations, key=_BY_YEAR)), problems, lines
+
+
+_BY_YEAR = attrgetter("year")
 
 
 # TOML reads 44_4 as 444 and 0x10 as 16; kpi takes only plain numbers (kpi.numbers), in files as

@@ -12,7 +12,14 @@ import pytest
 
 from kpi.errors import KpiError, Problem
 from kpi.lock import LOCK_FILE
-from kpi.model import LevelIndicator, Observation, ObservationsFile, RateIndicator, Revision
+from kpi.model import (
+    LevelIndicator,
+    Observation,
+    ObservationsFile,
+    Origin,
+    RateIndicator,
+    Revision,
+)
 from kpi.store import (
     Outcome,
     find_root,
@@ -944,3 +951,19 @@ def test_the_project_carries_where_each_target_and_observation_is_written() -> N
             lines = (root / origin.file).read_text("utf-8").split("\n")
             assert origin.line is not None
             assert lines[origin.line - 1] == f"year = {year}"
+
+
+def test_an_observation_files_origins_behave_as_a_mapping_of_origins() -> None:
+    root = Path(__file__).resolve().parent.parent
+    project = load_project(root)
+    indicator_id = next(i for i, o in project.observations.items() if o)
+    origins = project.observation_origins[indicator_id]
+    file = Path("observations") / f"{indicator_id}.toml"
+    years = [o.year for o in project.observations[indicator_id]]
+    assert len(origins) == len(years)
+    assert origins[years[0]].file == file
+    assert origins.get(1000) is None
+    assert years[0] in origins and 1000 not in origins
+    assert origins == {year: Origin(file, origins[year].line) for year in years}
+    with pytest.raises(KeyError):
+        origins[1000]

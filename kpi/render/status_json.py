@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kpi.model import Goal, Observation
@@ -156,7 +156,107 @@ def show_document(
 
 
 def as_json(document: Any) -> str:
-    """``document`` as JSON text for scripts: UTF-8 characters kept, indented, a final newline."""
-    import json
+    """``document`` as JSON text for scripts: UTF-8 characters kept, indented, a final newline.
 
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    The text is byte for byte ``json.dumps(document, ensure_ascii=False, indent=2) + "\n"``
+    (``tests/test_status_json_text.py``), written without the standard library's pure-Python
+    encoder, which ``indent`` falls back to (its generators cost about a third of ``kpi status
+    --format json`` at 10,000 indicators, docs/performance.md): one recursive pass that appends
+    to a list, strings escaped by the C function ``json`` itself uses."""
+    from json.encoder import encode_basestring
+
+    chunks: list[str] = []
+    _encode(document, "\n", chunks.append, encode_basestring)
+    chunks.append("\n")
+    return "".join(chunks)
+
+
+def _scalar(value: Any, escape: Callable[[str], str]) -> str | None:
+    """A string, number, boolean or null as ``json.dumps`` writes it; ``None`` for a container."""
+    if isinstance(value, str):
+        return escape(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (_INFINITY, -_INFINITY):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    return None
+
+
+_INFINITY = float("inf")
+
+
+def _encode(
+    value: Any, newline: str, write: Callable[[str], None], escape: Callable[[str], str]
+) -> None:
+    """Write ``value`` as ``json.dumps(indent=2, ensure_ascii=False)`` would, its first line
+    already begun; ``newline`` is a line break and the indent of the current level."""
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            write("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            name = escape(key) if type(key) is str else escape(_key(key))
+            simple = _SIMPLE.get(type(item))
+            if simple is not None:
+                write(f"{separator}{name}: {simple(item, escape)}")
+            else:
+                write(f"{separator}{name}: ")
+                _encode(item, inner, write, escape)
+            separator = "," + inner
+        write(newline + "}")
+        return
+    if kind is list or isinstance(value, (list, tuple)):
+        if not value:
+            write("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            write(separator)
+            _encode(item, inner, write, escape)
+            separator = "," + inner
+        write(newline + "]")
+        return
+    if isinstance(value, dict):
+        _encode(dict(value), newline, write, escape)
+        return
+    scalar = _scalar(value, escape)
+    if scalar is None:
+        message = f"Object of type {value.__class__.__name__} is not JSON serializable"
+        raise TypeError(message)
+    write(scalar)
+
+
+_SIMPLE: dict[type, Callable[[Any, Callable[[str], str]], str | None]] = {
+    str: lambda value, escape: escape(value),
+    int: lambda value, escape: int.__repr__(value),
+    float: _scalar,
+    bool: _scalar,
+    type(None): lambda value, escape: "null",
+}
+"""How to write a value of exactly one of these types (others go through ``_encode``)."""
+
+
+def _key(key: Any) -> str:
+    """A mapping's key as the text ``json.dumps`` writes in quotes."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float) or key is None or isinstance(key, bool):
+        return _scalar(key, str) or ""
+    if isinstance(key, int):
+        return int.__repr__(key)
+    message = f"keys must be str, int, float, bool or None, not {key.__class__.__name__}"
+    raise TypeError(message)
