@@ -1,0 +1,83 @@
+"""``kpi report --format html`` frees each chart once drawn: its peak memory stays under a ceiling
+and barely grows from 100 to 300 charts.
+
+Each figure of matplotlib is a web of reference cycles, and ``kpi.cli.main`` disables the cycle
+collector; before ``kpi.render.chart`` freed them, every chart stayed in memory to the end, about
+1.25 MiB each (100 charts: about 210 MiB; 300 charts: about 460 MiB). The command runs
+in a fresh ``python -m kpi`` (the real entry point, collector disabled) and its peak resident
+memory is read from the operating system when the child is reaped. Memory only: no timing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MIB = 1024 * 1024
+# The whole process at 300 charts (200 indicators, 30 years each): about 155 MiB with charts
+# freed, about 460 MiB without.
+CEILING_MIB = 300
+# From 100 to 300 charts: what grows is the data, the SVG text and the page itself, about
+# 0.23 MiB a chart (about 46 MiB); without freeing, about 1.25 MiB a chart (about 250 MiB).
+GROWTH_MIB = 110
+
+
+def _write_project(directory: Path, indicators: int) -> Path:
+    """A generated project (``benchmarks/generate.py``): N indicators, 1.5 N targets."""
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    project: Path = generate.write_project(directory, indicators)
+    return project
+
+
+def _peak_mib(project: Path, output: Path, tmp_path: Path) -> float:
+    """The peak resident memory, in MiB, of ``python -m kpi report --format html`` on
+    ``project``, which must exit 0 and write ``output``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KPI_PROJECT", "KPI_LANG")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    command = [sys.executable, "-m", "kpi", "--project", str(project), "report"]
+    command += ["--format", "html", "--as-of", "2026", "--output", str(output)]
+    stderr = tmp_path / f"{output.stem}.stderr"
+    with stderr.open("wb") as errors:
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        _pid, status, usage = os.wait4(child.pid, 0)  # this child's own peak, nobody else's
+    child.returncode = os.waitstatus_to_exitcode(status)
+    assert child.returncode == 0, stderr.read_text(encoding="utf-8")
+    assert output.read_text(encoding="utf-8").count("<svg") == _charts(project)
+    per_unit = MIB if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, else KiB
+    return float(usage.ru_maxrss) * per_unit / MIB
+
+
+def _charts(project: Path) -> int:
+    """How many targets (hence charts: every generated indicator has observations) ``project``
+    has."""
+    text = (project / "targets.toml").read_text(encoding="utf-8")
+    return sum(line.startswith("[[indicators.") for line in text.splitlines())
+
+
+@pytest.fixture(scope="module")
+def peaks(tmp_path_factory: pytest.TempPathFactory) -> dict[int, float]:
+    """The peak memory (MiB) of the HTML report of 100 and of 300 charts."""
+    tmp_path = tmp_path_factory.mktemp("report-memory")
+    result: dict[int, float] = {}
+    for indicators, charts in ((67, 100), (200, 300)):
+        project = _write_project(tmp_path / f"p{indicators}", indicators)
+        assert _charts(project) == charts
+        result[charts] = _peak_mib(project, tmp_path / f"r{indicators}.html", tmp_path)
+    return result
+
+
+def test_the_report_of_300_charts_stays_under_the_ceiling(peaks: dict[int, float]) -> None:
+    assert peaks[300] < CEILING_MIB, peaks
+
+
+def test_memory_barely_grows_from_100_to_300_charts(peaks: dict[int, float]) -> None:
+    assert peaks[300] - peaks[100] < GROWTH_MIB, peaks
