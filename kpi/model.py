@@ -19,18 +19,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from kpi.errors import fail
 from kpi.i18n import N_, _
+from kpi.layout import OBSERVATIONS_DIR as OBSERVATIONS_DIR
+from kpi.layout import TARGETS_FILE as TARGETS_FILE
+from kpi.numbers import MAX_YEAR as MAX_YEAR
+from kpi.numbers import MIN_YEAR as MIN_YEAR
 from kpi.numbers import check_magnitude
 from kpi.text import check_text
 
 IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
-TARGETS_FILE = "targets.toml"
-OBSERVATIONS_DIR = "observations"
 # The long format of observations: kpi import reads these columns, kpi export writes them.
 OBSERVATION_COLUMNS = (
     "indicator", "year", "value", "source", "status", "series_break", "url", "note",
 )  # fmt: skip
-MIN_YEAR = 1900
-MAX_YEAR = 2100
 
 
 # Names Windows gives to devices in every folder ("nul.toml" is the NUL device there), whatever

@@ -17,6 +17,8 @@ MAX_MAGNITUDE = 1e18
 """The largest value kpi takes, in either sign: a hundred times Vietnam's GDP in dong, and far
 enough below the largest float for every sum, slope and chart axis to stay finite."""
 PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?")
+MIN_YEAR = 1900  # the years kpi accepts, in files, on the command line and in imports
+MAX_YEAR = 2100
 PLAIN_YEAR = re.compile(r"[0-9]{1,4}")
 
 

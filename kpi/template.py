@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _
-from kpi.model import OBSERVATIONS_DIR, TARGETS_FILE
+from kpi.layout import OBSERVATIONS_DIR, TARGETS_FILE
 from kpi.text import text_problem
 from kpi.writing import write_atomically
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 SHIPPED = Path(str(resources.files("kpi") / "templates" / "haiphong"))
 
-# Imported only by the commands or formats that use them. ``csv`` is not listed: Pydantic's
-# plugin loader imports ``importlib.metadata``, which imports ``csv``, as soon as the first model
-# is defined; the modules of kpi that use ``csv`` (kpi.render.csv_table, kpi.exchange) stand for
-# it. ``tomllib`` is only asked about a file that rtoml refuses (kpi.store._read_toml).
+# Imported only by the commands or formats that use them. ``csv`` is not listed: the modules of
+# kpi that use it (kpi.render.csv_table, kpi.exchange) stand for it (and Pydantic's plugin loader
+# imports it, through ``importlib.metadata``, where plugins are enabled: tests/test_plugins.py).
+# ``tomllib`` is only asked about a file that rtoml refuses (kpi.store._read_toml).
 DEFERRED_AT_IMPORT = (
     "rich",
     "rich.console",
@@ -56,16 +56,20 @@ DEFERRED_IN_STATUS_JSON = (
 )
 
 
-def imported_modules(code: str, tmp_path: Path) -> set[str]:
+def imported_modules(code: str, tmp_path: Path, exit_code: int = 0) -> set[str]:
     """The names in ``sys.modules`` after running ``code`` in a fresh interpreter.
 
-    ``code`` may run the command line; its output is captured and its exit code must be 0.
+    ``code`` may run the command line; its output is captured and its exit code must be
+    ``exit_code``.
     """
     listing = tmp_path / "modules.txt"
     script = (
         "import contextlib, io, sys\n"
+        "def write_listing():\n"
+        f"    with open({str(listing)!r}, 'w', encoding='utf-8') as file:\n"
+        "        file.write('\\n'.join(sorted(sys.modules)))\n"
         f"{code}\n"
-        f"open({str(listing)!r}, 'w', encoding='utf-8').write('\\n'.join(sorted(sys.modules)))\n"
+        "write_listing()\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("KPI_PROJECT", "KPI_LANG")}
     done = subprocess.run(
@@ -77,23 +81,28 @@ def imported_modules(code: str, tmp_path: Path) -> set[str]:
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == exit_code, done.stderr
     return set(listing.read_text(encoding="utf-8").split("\n"))
 
 
-def run_kpi(*args: str) -> str:
-    """Code that runs ``kpi ARGS`` in-process on the shipped data, output captured, and fails
-    unless it exits 0."""
+def run_kpi(*args: str, code: str = "", output: bool = True) -> str:
+    """Code that runs ``kpi ARGS`` in-process on the shipped data as the console script does
+    (``main`` ends the process), output captured (and, with ``output``, not empty), then
+    ``code`` (at exit, which ``main`` runs before leaving: ``imported_modules`` lists the
+    modules after it); the process's exit code is the command's."""
     argv = ["kpi", "--project", str(SHIPPED), *args]
     return (
         f"sys.argv = {argv!r}\n"
+        "import atexit\n"
+        "out = io.StringIO()\n"
+        "def finish():\n"
+        f"    assert bool(out.getvalue()) is {output}, 'output'\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "    write_listing()\n"
+        "atexit.register(finish)\n"
         "from kpi.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-        "    try:\n"
-        "        main()\n"
-        "    except SystemExit as stop:\n"
-        "        assert stop.code in (0, None), stop.code\n"
-        "assert out.getvalue(), 'no output'\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    main()\n"
     )
 
 
@@ -130,14 +139,53 @@ def test_status_builds_no_shell_completion_and_asks_no_windows_language(tmp_path
     language and the streams cost ``kpi status`` two small modules of kpi, nothing more: not
     ctypes (the Windows display language is only asked on Windows) nor unicodedata (only once
     a character does not fit the console)."""
-    code = run_kpi("status", "--as-of", "2026", "--format", "json")
-    code += (
+    check = (
         "import typer.main\n"
         "from kpi.cli import app_for\n"
         "params = typer.main.get_command(app_for(sys.argv[1:])).params\n"
         "assert not [p for p in params if 'completion' in p.name], params\n"
     )
+    code = run_kpi("status", "--as-of", "2026", "--format", "json", code=check)
     modules = imported_modules(code, tmp_path)
     assert {"kpi.cli.language", "kpi.cli.streams"} <= modules
     assert "ctypes" not in modules
     assert "unicodedata" not in modules
+
+
+# What only the commands that read the project need: the models and the validation behind them.
+MODELS = ("kpi.model", "kpi.store", "kpi.progress", "kpi.kinds")
+
+
+def test_help_and_version_import_neither_the_models_nor_pydantic(tmp_path: Path) -> None:
+    for args in (["--help"], ["--version"]):
+        modules = imported_modules(run_kpi(*args), tmp_path)
+        eager = [name for name in (*MODELS, "pydantic") if name in modules]
+        assert eager == [], f"imported by `kpi {' '.join(args)}`: {eager}"
+
+
+def test_a_commands_help_and_a_usage_error_import_no_model(tmp_path: Path) -> None:
+    """Typer (0.2x) checks a command's options with Pydantic's adapters, so Pydantic itself is
+    imported there; kpi's models are not."""
+    runs = [
+        (run_kpi("status", "--help"), 0),
+        (run_kpi("status", "--format", "nope", output=False), 2),
+        (run_kpi("check", "--fail-on", "never", output=False), 2),
+    ]
+    for code, exit_code in runs:
+        modules = imported_modules(code, tmp_path, exit_code)
+        eager = [name for name in MODELS if name in modules]
+        assert eager == [], f"imported by a help or a usage error: {eager}"
+
+
+def test_init_writes_the_project_without_the_models(tmp_path: Path) -> None:
+    folder = tmp_path / "city"
+    modules = imported_modules(run_kpi("init", str(folder), output=False), tmp_path)
+    assert (folder / "targets.toml").is_file()
+    eager = [name for name in MODELS if name in modules]
+    assert eager == [], f"imported by `kpi init`: {eager}"
+
+
+def test_the_guard_sees_the_models_where_a_command_reads_the_project(tmp_path: Path) -> None:
+    """The control: the same check does see the models when the project is read."""
+    modules = imported_modules(run_kpi("validate"), tmp_path)
+    assert set(MODELS) <= modules

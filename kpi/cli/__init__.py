@@ -6,6 +6,8 @@ what a command ends with into its exit code; heavy modules are imported inside t
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
 import gc
 import os
@@ -17,6 +19,7 @@ import typer
 
 from kpi.cli import core, exchange, gate, report, schema  # noqa: F401  (each registers its commands)
 from kpi.cli.common import app, begin_run, failure_exit_code, finish_output
+from kpi.cli.plugins import skip_plugin_search
 from kpi.cli.streams import configure_streams
 from kpi.errors import Terminated
 
@@ -60,14 +63,51 @@ def _terminate(number: int, frame: object) -> None:
     raise Terminated
 
 
+def exit_code(code: int | str | None) -> int:
+    """The process's exit status for ``code`` as ``sys.exit`` makes it: ``None`` 0, a number
+    itself, any other value 1 (a text is written to stderr first, as Python does)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(code, file=sys.stderr)
+    return 1
+
+
+def _can_leave_at_once() -> bool:
+    """Whether the process may end without the interpreter's teardown: not under ``python -i``
+    (which stays to be used), with no other thread running (teardown would wait for it) and with
+    a way to run the ``atexit`` handlers first."""
+    threading = sys.modules.get("threading")
+    others = threading is not None and threading.active_count() > 1
+    return not sys.flags.inspect and not others and hasattr(atexit, "_run_exitfuncs")
+
+
+def leave(code: int | str | None) -> None:
+    """End the process with ``code`` (``exit_code``): the ``atexit`` handlers run, stdout and
+    stderr flushed (stdout was by ``finish_output``, which decided the code), then ``os._exit``,
+    skipping the teardown of every module and object, which frees nothing a process ending
+    needs freed (files and locks are closed by the commands that opened them; the system
+    releases the rest). Falls back to ``sys.exit`` where ``_can_leave_at_once`` says no."""
+    if not _can_leave_at_once():
+        sys.exit(code)
+    status = exit_code(code)
+    atexit._run_exitfuncs()  # then the streams, in the order of the interpreter's own exit
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()  # nothing is left in stdout's buffer unless it failed already
+    os._exit(status)
+
+
 def main() -> None:
-    """Entry point of the ``kpi`` console script: run the command line, flush stdout, exit with
-    the command's code (0, 1 from ``check``, 2 for a user error) or, for a bug, Ctrl-C or stdout
-    failing, even outside a command, ``common.failure_exit_code``'s or ``finish_output``'s."""
+    """Entry point of the ``kpi`` console script and ``python -m kpi``: run the command line,
+    flush stdout, end the process (``leave``: without the interpreter's teardown) with the
+    command's code (0, 1 from ``check``, 2 for a user error) or, for a bug, Ctrl-C or stdout
+    failing, even outside a command, ``common.failure_exit_code``'s or ``finish_output``'s.
+    It does not return: to run commands inside a program, call ``app`` (Typer's ``CliRunner``)."""
     configure_streams()
-    # Pydantic plugins observe validation in long-running services; scanning every installed
-    # package for them costs a command-line tool more than it gives (set the variable to override).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    skip_plugin_search()  # before the first model: a search for plugins costs more than it gives
     gc.disable()  # a short-lived process: collecting cycles costs time and frees nothing useful
     signal.signal(signal.SIGTERM, _terminate)  # stop as cleanly as on Ctrl-C
     argv = sys.argv[1:]
@@ -79,4 +119,4 @@ def main() -> None:
         code = stop.code
     except (KeyboardInterrupt, Exception) as error:  # outside the commands' own boundary
         code = failure_exit_code(error)
-    sys.exit(finish_output(code))
+    leave(finish_output(code))

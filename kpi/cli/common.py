@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -27,11 +27,15 @@ from kpi.cli.language import choose_language
 from kpi.cli.output import say
 from kpi.errors import KpiError, Terminated
 from kpi.i18n import N_, _, set_language
+from kpi.layout import OBSERVATIONS_DIR
 from kpi.lock import recover_interrupted
-from kpi.model import MAX_YEAR, MIN_YEAR, OBSERVATIONS_DIR, Project
-from kpi.progress import ProjectAssessment, assess_project
-from kpi.store import find_root, load_project, refuse_data_path
+from kpi.numbers import MAX_YEAR, MIN_YEAR
 from kpi.writing import JOURNAL
+
+if TYPE_CHECKING:  # the models, the store and the assessment: imported by the commands that
+    # use them, so that --help, --version, init and usage errors do without Pydantic
+    from kpi.model import Project
+    from kpi.progress import ProjectAssessment
 
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 EXIT_DATA_ERROR = 2  # bad usage, missing or invalid data, or an output that cannot be written
@@ -396,6 +400,8 @@ def project_root(ctx: typer.Context, project: Path | None, *, tidy: bool = False
     from the current one that holds a ``targets.toml``. A change that a killed writer committed
     there is finished first, and said so; with ``tidy`` the temporary files of one it had not
     committed are removed too (``kpi.lock.recover_interrupted``)."""
+    from kpi.store import find_root
+
     explicit = project if project is not None else ctx.obj
     root = find_root(explicit, os.environ, Path.cwd())
     finished = recover_interrupted(root, tidy=tidy)
@@ -407,10 +413,21 @@ def project_root(ctx: typer.Context, project: Path | None, *, tidy: bool = False
 
 def load(ctx: typer.Context, project: Path | None) -> Project:
     """The project ``project_root`` finds, loaded and validated."""
+    from kpi.store import load_project
+
     return load_project(project_root(ctx, project))
 
 
+def assess_project(project: Project, as_of: int) -> ProjectAssessment:
+    """``kpi.progress.assess_project``: ``project`` judged with the observations up to ``as_of``
+    (imported on the first call: the commands that judge nothing do without it)."""
+    from kpi.progress import assess_project as judged
+
+    return judged(project, as_of)
+
+
 def assess(project: Project, as_of: int | None) -> ProjectAssessment:
+    """``project`` judged (``assess_project``) up to ``as_of``, by default the current year."""
     return assess_project(project, as_of if as_of is not None else dt.date.today().year)
 
 
@@ -418,6 +435,8 @@ def output_path(ctx: typer.Context, project: Path | None, output: Path | None) -
     """``output`` (``--output``); a ``KpiError`` when it would replace the project's data
     (``kpi.store.refuse_data_path``)."""
     if output is not None:
+        from kpi.store import refuse_data_path
+
         refuse_data_path(project_root(ctx, project), output)
     return output
 
@@ -449,6 +468,7 @@ _COMMENTS_NOT_KEPT = {
 def warn_of_comments(comments: Mapping[str, int], *, dry_run: bool = False) -> None:
     """Warn, for each indicator whose observation file had ``comments`` comment lines and was
     (``dry_run``: would be) rewritten, that they are not kept."""
+
     for indicator, count in comments.items():
         if count:
             message = _(_COMMENTS_NOT_KEPT[dry_run])

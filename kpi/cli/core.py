@@ -27,15 +27,7 @@ from kpi.cli.output import emit, refuse_binary_on_terminal, say
 from kpi.errors import KpiError, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number, language
-from kpi.model import Observation
 from kpi.numbers import parse_value, parse_year
-from kpi.store import (
-    Outcome,
-    comment_lines,
-    observations_path,
-    read_project,
-    record_observations,
-)
 
 # The choices of --format (the default first, as in kpi.render.registry) and of --status.
 StatusFormat = StrEnum("StatusFormat", ["table", "json", "csv", "markdown", "xlsx"])
@@ -123,10 +115,11 @@ def _parsed(parse: Callable[[str], T], text: str, where: Path, key: str) -> T:
         raise fail(str(error), file=where, key=key) from None
 
 
+# By ``kpi.store.Outcome``'s values (an ``Outcome`` finds its own: it is a ``StrEnum``).
 _OUTCOMES = {
-    Outcome.ADDED: N_("added: {indicator} {year} = {value} ({file})"),
-    Outcome.UNCHANGED: N_("unchanged: {indicator} {year} = {value} ({file})"),
-    Outcome.REPLACED: N_("replaced: {indicator} {year} = {value} ({file})"),
+    "added": N_("added: {indicator} {year} = {value} ({file})"),
+    "unchanged": N_("unchanged: {indicator} {year} = {value} ({file})"),
+    "replaced": N_("replaced: {indicator} {year} = {value} ({file})"),
 }
 
 
@@ -172,6 +165,9 @@ def record(
     --source "Hai Phong Statistics Office press conference 2026-01-06"
     """
     from pydantic import ValidationError
+
+    from kpi.model import Observation
+    from kpi.store import Outcome, comment_lines, observations_path, record_observations
 
     root = project_root(ctx, project)
     observations_path(root, indicator)  # refuses a hostile id before anything else
@@ -222,6 +218,7 @@ def validate(
     """
     from kpi.gate import problem_file
     from kpi.render.registry import render
+    from kpi.store import read_project
     from kpi.validate import Validation
 
     root = project_root(ctx, project, tidy=True)

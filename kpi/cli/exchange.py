@@ -22,7 +22,6 @@ from kpi.cli.common import (
 from kpi.cli.output import emit, refuse_binary_on_terminal, say
 from kpi.errors import fail
 from kpi.i18n import N_, _, language
-from kpi.store import Outcome, comment_lines, observations_path, record_observations
 from kpi.writing import Committed
 
 if TYPE_CHECKING:
@@ -32,10 +31,11 @@ if TYPE_CHECKING:
 
 
 # One line per row of a dry run, by outcome; "replaced" names the recorded value when known.
+# By ``kpi.store.Outcome``'s values (an ``Outcome`` finds its own: it is a ``StrEnum``).
 _DRY_RUN_LINES = {
-    Outcome.ADDED: N_("added: {indicator} {year} = {value} ({where})"),
-    Outcome.REPLACED: N_("replaced: {indicator} {year} = {value} ({where})"),
-    Outcome.UNCHANGED: N_("unchanged: {indicator} {year} = {value} ({where})"),
+    "added": N_("added: {indicator} {year} = {value} ({where})"),
+    "replaced": N_("replaced: {indicator} {year} = {value} ({where})"),
+    "unchanged": N_("unchanged: {indicator} {year} = {value} ({where})"),
 }
 _DRY_RUN_REPLACED_WAS = N_("replaced: {indicator} {year} = {value} (was {old}) ({where})")
 
@@ -103,6 +103,7 @@ def import_(
     Example: kpi import yearbook-2025.xlsx --sheet 'Số liệu' --dry-run
     """
     from kpi.exchange import plan_import
+    from kpi.store import Outcome, comment_lines, observations_path, record_observations
 
     loaded = load(ctx, project)
     try:
@@ -129,6 +130,7 @@ def _report_import(
 ) -> None:
     """Dry run: one line per row and the counts on stdout. Always: a summary on stderr."""
     from kpi.exchange import exact_number
+    from kpi.store import Outcome
 
     tally: dict[str, object] = {"file": file}
     tally |= {outcome.value: sum(c.outcome is outcome for c in changes) for outcome in Outcome}

@@ -14,12 +14,12 @@ from kpi.cli.common import AsOf, Lang, ProjectDir, assess, command, format_optio
 from kpi.cli.output import emit, say
 from kpi.errors import KpiError, Problem, fail
 from kpi.i18n import _, language
-from kpi.model import TARGETS_FILE, Project
-from kpi.progress import ProjectAssessment, Status, by_goal
-from kpi.store import load_project
+from kpi.layout import TARGETS_FILE
 
 if TYPE_CHECKING:
     from kpi.baseline import Comparison
+    from kpi.model import Project
+    from kpi.progress import ProjectAssessment
 
 EXIT_GATE_FAILED = 1
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -120,8 +120,10 @@ def check(
     Example: kpi check --as-of 2026 --fail-on at_risk --format github
     """
     from kpi.gate import evaluate, locate_directions, locate_targets, resolve_settings
+    from kpi.progress import Status, by_goal
     from kpi.render import gate_text
     from kpi.render.registry import render
+    from kpi.store import load_project
 
     root: Path | None = None
     try:
