@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpi.i18n import N_, _
+from kpi.numbers import MAX_MAGNITUDE, magnitude_problem
+from kpi.text import text_problem
 
 _BY_TYPE: Mapping[str, str] = {
     "extra_forbidden": N_("unknown key"),
@@ -43,6 +45,9 @@ _BY_TYPE: Mapping[str, str] = {
     "union_tag_not_found": N_("required key is missing"),
 }
 
+# The bound of a number's error, by type: at ±MAX_MAGNITUDE it is kpi.numbers' largest value.
+_BOUND_KEYS: Mapping[str, str] = {"greater_than_equal": "ge", "less_than_equal": "le"}
+
 # Keys that only one kind of indicator has, by (the other kind, key): Pydantic calls them unknown
 # on an indicator of the other kind, which would not say why they are refused there.
 _OTHER_KINDS_KEYS: Mapping[tuple[str, str], str] = {
@@ -71,6 +76,12 @@ def describe(error: Mapping[str, Any]) -> str:
         return _(other)
     if kind == "value_error" and "error" in context:
         return _(str(context["error"]))
+    if kind == "string_too_long":  # the words of kpi.text, whose limits the models hold
+        return _("is longer than {limit} characters").format(limit=context.get("max_length"))
+    if kind == "string_pattern_mismatch":  # the only pattern is kpi.text's, checked in Rust
+        return text_problem(str(error.get("input", "")), "url") or str(error["msg"])
+    if kind in _BOUND_KEYS and abs(context.get(_BOUND_KEYS[kind], 0)) == MAX_MAGNITUDE:
+        return magnitude_problem(float(error["input"])) or str(error["msg"])
     template = _BY_TYPE.get(kind)
     if template is None:
         return str(error["msg"])

@@ -17,7 +17,8 @@ from kpi.i18n import _
 # C0 controls (tab and newline included), DEL, C1 controls, and the bidirectional controls that
 # reorder what a reader sees (Trojan Source): ALM, LRM, RLM, LRE..RLO, LRI..PDI; and the Unicode
 # line and paragraph separators, which some viewers break lines at.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_CLASS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
 # What GitHub's runner reads as a workflow command in a line of output: ``::`` at the start of a
 # line (after spaces) and ``##[`` anywhere. Text that wraps can put ``::`` at a line's start.
 _COMMAND_MARKERS = ("::", "##[")
@@ -29,6 +30,24 @@ FORMULA_GUARD = "'"
 
 LIMITS = {"name": 300, "unit": 40, "source": 1000, "note": 2000, "url": 2048}
 """Characters a text field may hold, by kind (docs/decisions.md says why each)."""
+
+# The same rule as ``text_problem`` but for the length, as one regular expression that Pydantic
+# checks in compiled code (a project of thousands of indicators has tens of thousands of text
+# fields: a Python check for each cost more than reading the files). It holds no look-around, so
+# that Rust's regex crate takes it, and is built from the finite automaton of the rule: text is
+# runs of the characters that can start a workflow command (``:``, ``#``, ``[``) between other
+# safe characters; a run must not hold ``::`` or ``##[``; and the first character that is not a
+# space must exist. tests/test_text.py holds it equal to ``text_problem`` on every string of
+# a set of awkward characters up to five long, and on random text.
+_SPACE = r"[ \xa0\u1680\u2000-\u200a\u202f\u205f\u3000]"  # the safe ones of str.isspace
+_OTHER = rf"[^:#\[\s{_UNSAFE_CLASS}]"  # neither a space nor one of ``:#[``
+_BETWEEN = rf"[^:#\[{_UNSAFE_CLASS}]"  # any safe character but ``:#[``
+_NO_DOUBLE_COLON = "(?:#|:#)*:?"  # ``:`` and ``#`` without ``::``
+_NOT_AFTER_HASHES = "(?:(?:#|:#)*:#?|#)?"  # the same, not ending in ``##``
+_RUN = rf"(?:{_NOT_AFTER_HASHES}\[)*{_NO_DOUBLE_COLON}"  # ``:#[`` without ``::`` or ``##[``
+_FIRST_RUN = rf"(?:(?:{_NOT_AFTER_HASHES}\[)+{_NO_DOUBLE_COLON}|(?:#|:#)+:?|:)"  # not empty
+SAFE_TEXT_PATTERN = f"^{_SPACE}*(?:{_OTHER}{_RUN}|{_FIRST_RUN})(?:{_BETWEEN}{_RUN})*$"
+"""What a text field may hold but for its length: ``text_problem`` finds nothing in it."""
 
 
 def inert(text: str, *, keep_lines: bool = False) -> str:

@@ -330,7 +330,21 @@ source = "Yearbook"
             "year = 2024\nflag = true",
             [("$.observations[0]", "additionalProperties")],
         ),
-        ('source = "Yearbook"', 'source = ""', [("$.observations[0].source", "minLength")]),
+        (
+            'source = "Yearbook"',
+            'source = ""',
+            [("$.observations[0].source", "minLength"), ("$.observations[0].source", "pattern")],
+        ),
+        (  # the schema states the text rule of the models: no workflow command
+            'source = "Yearbook"',
+            'source = "::error::Yearbook"',
+            [("$.observations[0].source", "pattern")],
+        ),
+        (
+            'source = "Yearbook"',
+            f'source = "{"x" * 1001}"',
+            [("$.observations[0].source", "maxLength")],
+        ),
         ('source = "Yearbook"', "", [("$.observations[0]", "required")]),
         ("[[observations]]", "[[observation]]", [("$", "additionalProperties")]),
         (
