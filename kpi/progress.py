@@ -156,35 +156,26 @@ class MonitoredSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class SeenObservation:
-    """An observation as a reader saw it, with where it is written (``None``: not known)."""
-
-    observation: Observation
-    origin: Origin | None
-
-
-@dataclass(frozen=True, slots=True)
 class IndicatorView:
-    """One indicator as a reader saw it as of the assessment's year: its definition and its
-    observations up to that year (forecasts included), in year order, each with its origin."""
+    """One indicator as a reader saw it as of the assessment's year: its definition, its
+    observations up to that year (forecasts included) in year order, and where each year's
+    observation is written (``origins``: possibly more years than seen, or none known)."""
 
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
-    seen: tuple[SeenObservation, ...]
-
-    @property
-    def observations(self) -> tuple[Observation, ...]:
-        """Every observation up to the assessment's year, forecasts included."""
-        return tuple(s.observation for s in self.seen)
+    observations: tuple[Observation, ...]
+    origins: Mapping[int, Origin] = field(default_factory=dict)
 
     @property
     def usable(self) -> tuple[Observation, ...]:
         """The observations the figures rest on: those up to the year that are not forecasts."""
-        return tuple(s.observation for s in self.seen if s.observation.status != "F")
+        return tuple(o for o in self.observations if o.status != "F")
 
     def origin_of(self, year: int) -> Origin | None:
         """Where the observation of ``year`` is written (``None``: not seen or not known)."""
-        return next((s.origin for s in self.seen if s.observation.year == year), None)
+        if not any(o.year == year for o in self.observations):
+            return None
+        return self.origins.get(year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,13 +468,11 @@ def assess_project(project: Project, as_of: int) -> ProjectAssessment:
 
 def view_indicator(project: Project, indicator_id: str, as_of: int) -> IndicatorView:
     """Indicator ``indicator_id`` of ``project`` as a reader saw it as of ``as_of``."""
+    observations = project.observations[indicator_id]
+    if any(o.year > as_of for o in observations):  # most often, every one is seen
+        observations = tuple(o for o in observations if o.year <= as_of)
     origins = project.observation_origins.get(indicator_id, {})
-    seen = tuple(
-        SeenObservation(o, origins.get(o.year))
-        for o in project.observations[indicator_id]
-        if o.year <= as_of
-    )
-    return IndicatorView(indicator_id, project.indicators[indicator_id], seen)
+    return IndicatorView(indicator_id, project.indicators[indicator_id], observations, origins)
 
 
 # Imported last: the kinds build on all the above (``kpi.kinds`` loads this module first).

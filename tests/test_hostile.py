@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -515,14 +516,14 @@ def test_an_unreadable_targets_file_is_a_located_error(
     from kpi.cli import app
 
     root = project(tmp_path)
-    real_open = Path.open
+    real_open = os.open
 
-    def refused(self: Path, *args: object, **kwargs: object) -> object:
-        if self.name == "targets.toml":
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
-        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+    def refused(path: object, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(os.fspath(path)).name == "targets.toml":  # type: ignore[call-overload]
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "open", refused)
+    monkeypatch.setattr(os, "open", refused)
     result = CliRunner().invoke(app, ["--project", str(root), *command], catch_exceptions=False)
     assert result.exit_code == 2
     assert "targets.toml: cannot be read" in result.stderr
