@@ -51,10 +51,29 @@ def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
+def _text_cell(text: str | None) -> str:
+    """``_cell`` of a text field: a large export has tens of thousands, so no type tests."""
+    if text is None:
+        return ""
+    return FORMULA_GUARD + text if text.startswith(FORMULA_STARTS) else text
+
+
 def render_csv(table: ObservationTable) -> str:
-    """CSV with the header ``OBSERVATION_COLUMNS``, which ``kpi import`` reads back unchanged."""
-    columns = OBSERVATION_COLUMNS
-    return _write_csv(columns, ([r[c] for c in columns] for r in records(table)))
+    """CSV with the header ``OBSERVATION_COLUMNS``, which ``kpi import`` reads back unchanged:
+    the cells ``_cell`` writes, each column converted by its own type (an id and a status are
+    never a formula; a year is an int; a value a float, written by ``repr``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(OBSERVATION_COLUMNS)
+    writer.writerows(
+        (
+            row.indicator_id, o.year, repr(o.value), _text_cell(o.source), o.status,
+            "true" if o.series_break else "false", _text_cell(o.url), _text_cell(o.note),
+        )
+        for row in table.rows
+        for o in (row.observation,)
+    )  # fmt: skip
+    return buffer.getvalue()
 
 
 def json_document(table: ObservationTable) -> dict[str, Any]:

@@ -228,13 +228,7 @@ def status_table(
             wide = _Frame(box.HEAVY_HEAD, title=title)
             layouts.insert(0, (_status_columns(report, wide=True), wide, ()))
         console.print(_fitted(console, layouts))
-    notes = [
-        f"  [dim]{escape(a.target.id)}:[/] {escape(note.message)}"
-        for a in report.targets
-        for note in a.notes
-    ]
-    if notes:  # one print: thousands of targets' notes in one go
-        console.print("\n".join(notes))
+    _print_notes(console, report, wrap=len(report.targets) <= LARGE)
     if goals := human.goal_lines(report.goals, report.targets):
         console.print(
             "[bold]"
@@ -273,6 +267,23 @@ def _print_large_status(console: Console, report: ProjectAssessment) -> None:
         text.append(line(row) + "\n")
         text.stylize(STATUS_STYLES[a.status], status_at, status_at + len(row[1]))
     console.print(text, no_wrap=True, overflow="ignore", crop=False)
+
+
+def _print_notes(console: Console, report: ProjectAssessment, *, wrap: bool) -> None:
+    """Each target's notes, one a line: ``  id: message``, the id dimmed; in one print, and
+    without Rich's wrapping where not ``wrap`` (thousands of targets: the terminal folds a long
+    line itself, as in ``_print_large_status``)."""
+    text = Text()
+    for a in report.targets:
+        for note in a.notes:
+            text.append(f"  {a.target.id}:", style="dim")
+            text.append(f" {note.message}\n")
+    if text:
+        text.right_crop(1)  # the last newline: print ends the text with its own
+        if wrap:
+            console.print(text)
+        else:
+            console.print(text, no_wrap=True, overflow="ignore", crop=False)
 
 
 def _status_cell(status: Status) -> Text:
