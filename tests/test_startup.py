@@ -85,12 +85,13 @@ def imported_modules(code: str, tmp_path: Path, exit_code: int = 0) -> set[str]:
     return set(listing.read_text(encoding="utf-8").split("\n"))
 
 
-def run_kpi(*args: str, code: str = "", output: bool = True) -> str:
+def run_kpi(*args: str, code: str = "", output: bool = True, project: bool = True) -> str:
     """Code that runs ``kpi ARGS`` in-process on the shipped data as the console script does
     (``main`` ends the process), output captured (and, with ``output``, not empty), then
     ``code`` (at exit, which ``main`` runs before leaving: ``imported_modules`` lists the
-    modules after it); the process's exit code is the command's."""
-    argv = ["kpi", "--project", str(SHIPPED), *args]
+    modules after it); the process's exit code is the command's. Without ``project``, no
+    ``--project`` is given (kpi looks upwards from the current folder)."""
+    argv = ["kpi", *(("--project", str(SHIPPED)) if project else ()), *args]
     return (
         f"sys.argv = {argv!r}\n"
         "import atexit\n"
@@ -163,18 +164,41 @@ def test_help_and_version_import_neither_the_models_nor_pydantic(tmp_path: Path)
         assert eager == [], f"imported by `kpi {' '.join(args)}`: {eager}"
 
 
-def test_a_commands_help_and_a_usage_error_import_no_model(tmp_path: Path) -> None:
-    """Typer (0.2x) checks a command's options with Pydantic's adapters, so Pydantic itself is
-    imported there; kpi's models are not."""
+def test_a_commands_help_and_a_usage_error_import_neither_the_models_nor_pydantic(
+    tmp_path: Path,
+) -> None:
+    """Typer (0.2x) converts every option with Pydantic's adapters; kpi converts an option not
+    given and a choice itself (``kpi.cli.quick_values``), so these import no Pydantic at all
+    (a path given, ``--project DIR``, is still Typer's to convert). This fails if Typer changes
+    how it processes options."""
     runs = [
-        (run_kpi("status", "--help"), 0),
-        (run_kpi("status", "--format", "nope", output=False), 2),
-        (run_kpi("check", "--fail-on", "never", output=False), 2),
+        (run_kpi("status", "--help", project=False), 0),
+        (run_kpi("status", "-h", project=False), 0),
+        (run_kpi("status", "--format", "nope", output=False, project=False), 2),
+        (run_kpi("status", "--no-such-option", output=False, project=False), 2),
+        (run_kpi("--lang", "vi", "check", "--fail-on", "never", output=False, project=False), 2),
     ]
     for code, exit_code in runs:
         modules = imported_modules(code, tmp_path, exit_code)
-        eager = [name for name in MODELS if name in modules]
+        eager = [name for name in (*MODELS, "pydantic") if name in modules]
         assert eager == [], f"imported by a help or a usage error: {eager}"
+
+
+def test_a_choice_converted_by_kpi_is_the_member_typer_would_give(tmp_path: Path) -> None:
+    """The quick conversion's control: the choices given reach the command as their members
+    (a JSON status, in Vietnamese), and a wrong one is refused naming every choice."""
+    from typer.testing import CliRunner
+
+    from kpi.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["--lang", "vi", "status", "-f", "json", "--as-of", "2026"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.lstrip().startswith("{")
+    refused = runner.invoke(app, ["status", "--format", "JSON"])
+    assert refused.exit_code == 2
+    assert "'JSON' is not one of 'table', 'json', 'csv', 'markdown', 'xlsx'." in refused.stderr
+    assert "Value error" not in refused.stderr
 
 
 def test_init_writes_the_project_without_the_models(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from kpi.cli.language import choose_language
 from kpi.cli.output import say
+from kpi.cli.quick_values import convert_quickly
 from kpi.errors import KpiError, Terminated
 from kpi.i18n import N_, _, set_language
 from kpi.layout import OBSERVATIONS_DIR
@@ -237,6 +238,13 @@ def _translated_help(command: Any) -> Iterator[None]:
 class TranslatedCommand(TyperCommand):
     """A command whose help follows ``--lang``; use it for every command (``command()``)."""
 
+    def get_help_option(self, ctx: Any) -> Any:
+        """The ``--help`` option, with the quick conversions (``kpi.cli.quick_values``)."""
+        option = super().get_help_option(ctx)
+        if option is not None:
+            convert_quickly([option])
+        return option
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         with _translated_help(self):
             super().format_help(ctx, formatter)
@@ -261,6 +269,8 @@ class _Boundary(TyperGroup):
         for each in self.commands.values():
             if isinstance(each, TranslatedCommand) and debug and debug[0] not in each.params:
                 each.params.append(debug[0])
+            convert_quickly(each.params)
+        convert_quickly(self.params)
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **options: Any) -> Any:
         """Run the command line ``args`` (default: ``sys.argv[1:]``) as Typer does, in the
@@ -273,6 +283,13 @@ class _Boundary(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         with _translated_help(self):
             super().format_help(ctx, formatter)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        """The ``--help`` option, with the quick conversions (``kpi.cli.quick_values``)."""
+        option = super().get_help_option(ctx)
+        if option is not None:
+            convert_quickly([option])
+        return option
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         # The options before the command (help, --version) too: a closed pipe or a bug there
