@@ -345,3 +345,60 @@ def test_project_assessment_for_plot_is_unchanged_by_drawing() -> None:
     before = repr(report)
     build_figure("grdp_growth", report)
     assert repr(report) == before
+
+
+# -- the SVG writer (kpi.render.svg_chart) -----------------------------------------------------
+
+
+def test_svg_writer_escapes_a_hostile_name_and_still_parses() -> None:
+    from kpi.render.svg_chart import chart_svg
+
+    hostile = "<script>alert(1)</script> & \"x\" 'y'"
+    indicator = LEVEL.model_copy(update={"name": hostile})
+    project = project_of({"share": indicator}, {"share": [obs(2020, 40), obs(2024, 48)]})
+    svg = chart_svg(assess_project(project, 2026), "share")
+    assert "<script" not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &apos;y&apos;" in svg
+    root = ET.fromstring(svg.encode("utf-8"))
+    texts = " ".join("".join(element.itertext()) for element in root.iter(f"{SVG_NS}text"))
+    assert hostile in texts  # the reader sees the name as written
+
+
+def test_svg_writer_shows_no_observation_text_and_level_legend() -> None:
+    from kpi.render.svg_chart import chart_svg
+
+    svg = chart_svg(assess_project(project_of({"share": LEVEL}, {}), 2026), "share")
+    assert "No observation up to 2026" in svg
+    assert "Planned path from the 2018 baseline" in svg
+    ET.fromstring(svg.encode("utf-8"))
+
+
+def test_inline_svg_prefixes_the_svg_writer_ids_and_references() -> None:
+    from kpi.render.chart import target_charts
+
+    charts = target_charts(assess_project(load_project(REPO), 2026))
+    inline = inline_svg(next(iter(charts.values())), "p1-")
+    assert inline.startswith("<svg")
+    ids = [part.split('"', 1)[0] for part in inline.split(' id="')[1:]]
+    assert ids and all(i.startswith("p1-") for i in ids)
+    references = [part.split(")", 1)[0] for part in inline.split("url(#")[1:]]
+    assert references and all(r.startswith("p1-") for r in references)
+
+
+def test_target_charts_do_not_import_matplotlib() -> None:
+    code = (
+        "import sys\n"
+        "from kpi.progress import assess_project\n"
+        "from kpi.render.chart import target_charts\n"
+        "from kpi.store import load_project\n"
+        "from pathlib import Path\n"
+        f"project = load_project(Path({str(REPO)!r}))\n"
+        "charts = target_charts(assess_project(project, 2026))\n"
+        "assert charts, 'no chart'\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False,
+        env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr

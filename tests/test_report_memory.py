@@ -1,11 +1,12 @@
-"""``kpi report --format html`` frees each chart once drawn: its peak memory stays under a ceiling
-and barely grows from 100 to 300 charts.
+"""``kpi report --format html`` keeps its memory flat: its peak stays under a ceiling and barely
+grows from 100 to 300 charts.
 
-Each figure of matplotlib is a web of reference cycles, and ``kpi.cli.main`` disables the cycle
-collector; before ``kpi.render.chart`` freed them, every chart stayed in memory to the end, about
-1.25 MiB each (100 charts: about 210 MiB; 300 charts: about 460 MiB). The command runs
-in a fresh ``python -m kpi`` (the real entry point, collector disabled) and its peak resident
-memory is the child's own high-water mark, which it writes as it exits. Memory only: no timing.
+The charts were matplotlib figures, each a web of reference cycles that stayed in memory to the
+end (``kpi.cli.main`` disables the cycle collector): about 1.25 MiB a chart. They are now SVG
+text written directly (``kpi.render.svg_chart``), which makes no cycles; this test holds that no
+way of drawing lets memory grow with the charts again. The command runs in a fresh ``python -m
+kpi`` (the real entry point, collector disabled) and its peak resident memory is the child's own
+high-water mark, which it writes as it exits. Memory only: no timing.
 """
 
 from __future__ import annotations

@@ -298,4 +298,4 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
         )
 
 
-LEVEL = LevelKind()
+LEVEL: LevelKind = LevelKind()  # typed: mypy meets it inside an import cycle

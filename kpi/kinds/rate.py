@@ -195,4 +195,4 @@ class RateKind(TargetKind[RateIndicator, RateTarget, RateDetails]):
         )
 
 
-RATE = RateKind()
+RATE: RateKind = RateKind()  # typed: mypy meets it inside an import cycle
