@@ -303,6 +303,11 @@ def test_charts_and_reports_at_the_magnitude_limit(tmp_path: Path) -> None:
     report = run(root, "report", "--as-of", "2026", "--output", str(tmp_path / "r.html"))
     assert chart.returncode == 0, chart.stderr
     assert report.returncode == 0, report.stderr
+    # The SVG writer holds what it draws within its limits: no coordinate is inf or nan, and
+    # the value axis writes 1e18 with a power of ten, not as a number of 19 digits.
+    svg = (tmp_path / "c.svg").read_text(encoding="utf-8")
+    assert re.search(r'(?:d|x|y|cx|cy)="[^"]*(?:inf|nan)', svg) is None
+    assert "1e+18" in svg or "1e+300" in svg
 
 
 def test_chart_text_is_never_parsed_as_math(tmp_path: Path) -> None:

@@ -133,8 +133,10 @@ class _Frame:
         return self.left + (x - self.x0) / (self.x1 - self.x0) * (self.right - self.left)
 
     def py(self, y: float) -> float:
-        """The pixel row of the value ``y`` (higher values higher)."""
-        return self.bottom - (y - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top)
+        """The pixel row of the value ``y`` (higher values higher); a value far outside the
+        limits (a projection to 1e300, say) lands just outside the plot, which clips it."""
+        share = (_bounded(y) - self.y0) / (self.y1 - self.y0)
+        return self.bottom - min(max(share, -1.0), 2.0) * (self.bottom - self.top)
 
 
 # -- what is drawn, in data coordinates --------------------------------------------------------
@@ -277,10 +279,19 @@ def _x_limits(
     return min(years) - 0.7, max(years) + 0.7
 
 
+_LARGEST = 1e300  # values drawn are held within this, so that no span or tick overflows
+
+
+def _bounded(value: float) -> float:
+    """``value`` within ±``_LARGEST`` (an infinity at its end; not a number at 0)."""
+    return 0.0 if math.isnan(value) else min(max(value, -_LARGEST), _LARGEST)
+
+
 def _y_limits(shapes: Sequence[Shape]) -> tuple[float, float]:
     """matplotlib's autoscaling of every value drawn (5 % margins, a single value widened by
-    5 %), then 4 % more below and 8 % more above, room for the value labels."""
-    values = [y for s in shapes if s.kind != "vline" for y in s.ys if y is not None]
+    5 %), then 4 % more below and 8 % more above, room for the value labels; values beyond
+    ±``_LARGEST`` count as at it (kpi's own values stay within 1e18, a projection may not)."""
+    values = [_bounded(y) for s in shapes if s.kind != "vline" for y in s.ys if y is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if high - low <= 1e-12 * max(abs(low), abs(high), 1.0):
         low, high = (low - 0.05 * abs(low), high + 0.05 * abs(high)) if low else (-0.05, 0.05)
@@ -310,6 +321,16 @@ def _year_ticks(low: float, high: float) -> list[int]:
     """Whole years, at most 13 of them, a 1, 2 or 5 times a power of ten apart."""
     step = max(1, round(nice_step(high - low, 12)))
     return [int(t) for t in ticks(low, high, step)]
+
+
+def tick_label(value: float, digits: int) -> str:
+    """A value axis's label: ``format_number``'s, or three significant digits with a power of
+    ten where that would be longer than 16 characters (values near the 1e18 limit)."""
+    text = format_number(value, digits)
+    if len(text) <= 16:
+        return text
+    shown = f"{value:.3g}"
+    return shown.replace(".", ",") if "," in format_number(0.5, 1) else shown
 
 
 def _value_ticks(low: float, high: float) -> tuple[list[float], int]:
@@ -463,7 +484,7 @@ def _axes_svg(frame: _Frame, years: Sequence[int], values: Sequence[float], digi
         parts.append(f'<path d="M{_n(frame.left - 6)} {y}h6" stroke="#333333" stroke-width="1.3"/>')
         parts.append(
             f'<text x="{_n(frame.left - 10)}" y="{y}" dy="5" text-anchor="end">'
-            f"{_text(format_number(value, digits))}</text>"
+            f"{_text(tick_label(value, digits))}</text>"
         )
     for year in years:
         x = _n(frame.px(year))
@@ -509,7 +530,7 @@ def _document(
     legend_top = HEIGHT - 10 - _legend_height(rows)
     y0, y1 = _y_limits(chart.shapes)
     values, digits = _value_ticks(y0, y1)
-    widest = max((len(format_number(v, digits)) for v in values), default=1)
+    widest = max((len(tick_label(v, digits)) for v in values), default=1)
     frame = _Frame(*x_limits, y0, y1, 44 + 9 * widest, WIDTH - 24, subtitle_y + 14, legend_top - 62)
     years = _year_ticks(*x_limits)
     shapes = "".join(_shape_svg(s, frame) for s in sorted(chart.shapes, key=lambda s: s.z))
