@@ -65,11 +65,3 @@ def parse_year(text: str) -> int:
 def _shown(text: str) -> str:
     """``text`` quoted, its middle left out beyond 40 characters."""
     return repr(text) if len(text) <= 40 else repr(f"{text[:20]}...{text[-10:]}")
-
-
-def check_magnitude(value: float) -> float:
-    """A Pydantic after-validator that refuses what ``magnitude_problem`` refuses."""
-    problem = magnitude_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value

@@ -10,7 +10,6 @@ that an error message quoting bad data cannot act on a terminal or a CI log.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from kpi.i18n import _
 
@@ -38,7 +37,7 @@ LIMITS = {"name": 300, "unit": 40, "source": 1000, "note": 2000, "url": 2048}
 # runs of the characters that can start a workflow command (``:``, ``#``, ``[``) between other
 # safe characters; a run must not hold ``::`` or ``##[``; and the first character that is not a
 # space must exist. tests/test_text.py holds it equal to ``text_problem`` on every string of
-# a set of awkward characters up to five long, and on random text.
+# a set of awkward characters up to four long, and on random text.
 _SPACE = r"[ \xa0\u1680\u2000-\u200a\u202f\u205f\u3000]"  # the safe ones of str.isspace
 _OTHER = rf"[^:#\[\s{_UNSAFE_CLASS}]"  # neither a space nor one of ``:#[``
 _BETWEEN = rf"[^:#\[{_UNSAFE_CLASS}]"  # any safe character but ``:#[``
@@ -82,15 +81,3 @@ def text_problem(text: str, kind: str) -> str | None:
     if len(text) > LIMITS[kind]:
         return _("is longer than {limit} characters").format(limit=LIMITS[kind])
     return None
-
-
-def check_text(kind: str) -> Callable[[str], str]:
-    """A Pydantic after-validator that refuses what ``text_problem`` refuses for ``kind``."""
-
-    def check(text: str) -> str:
-        problem = text_problem(text, kind)
-        if problem is not None:
-            raise ValueError(problem)
-        return text
-
-    return check
