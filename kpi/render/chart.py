@@ -28,20 +28,19 @@ from kpi.progress import ProjectAssessment, TargetAssessment
 from kpi.render import human
 from kpi.render.report_markdown import unit_text
 from kpi.render.svg_chart import (
-    _AXIS_LABEL,
+    AXIS_LABEL,
     OBSERVED_COLOUR,
     PLANNED_COLOUR,
     TARGET_PALETTES,
     TITLE_COLOUR,
-    _target_label,
     chart_svg,
     chart_title,
+    target_label,
 )
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-
 
 _STYLE: dict[Any, Any] = {  # keys: matplotlib rcParams
     "text.parse_math": False,  # a "$" in a name or unit is a dollar, never mathtext
@@ -108,7 +107,7 @@ def build_figure(
         )
         axes.set_title(human.project_title(report), loc="left", color="#444444")
         axes.set_xlabel(_("Year"))
-        axes.set_ylabel(_(_AXIS_LABEL[indicator.kind]).format(unit=unit_text(indicator.unit)))
+        axes.set_ylabel(_(AXIS_LABEL[indicator.kind]).format(unit=unit_text(indicator.unit)))
         axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
         axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:.0f}"))
         axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: format_number(y, 2)))
@@ -208,7 +207,7 @@ def _draw_level_target(axes: Axes, assessment: TargetAssessment, palette: tuple[
     axes.axhline(target.value, color=target_colour, linestyle=":", linewidth=0.9, zorder=2)
     axes.plot(
         [target.year], [target.value], marker="*", markersize=15, color=target_colour,
-        linestyle="none", zorder=7, label=_target_label(assessment),
+        linestyle="none", zorder=7, label=target_label(assessment),
     )  # fmt: skip
     _value_label(axes, target.year, target.value, target_colour)
 
@@ -225,12 +224,12 @@ def _draw_rate_target(axes: Axes, assessment: TargetAssessment, palette: tuple[s
     if target.high is not None:
         axes.fill_between(
             period, target.low, target.high, color=target_colour, alpha=0.18, linewidth=0,
-            zorder=1, label=_target_label(assessment),
+            zorder=1, label=target_label(assessment),
         )  # fmt: skip
         edge(target.high)
+        edge(target.low)
     else:  # an open band: filled up to the top of the axes once the limits are known
-        edge(target.low, _target_label(assessment))
-    edge(target.low)
+        edge(target.low, target_label(assessment))
 
     def span(first: int, last: int, value: float, message: str, **style: Any) -> None:
         """A rate ``value`` over the years ``first`` to ``last``, labelled by ``message``."""
@@ -335,5 +334,4 @@ def target_charts(report: ProjectAssessment) -> dict[str, str]:
 def _target_svg(report: ProjectAssessment, assessment: TargetAssessment) -> str:
     """The SVG chart of one target, written directly as text (``kpi.render.svg_chart``): no
     matplotlib figure, hence no reference cycles to collect, so memory stays flat."""
-
     return chart_svg(report, assessment.indicator_id, {assessment.target.id})

@@ -35,7 +35,7 @@ PLANNED_COLOUR = "#8c8c8c"
 TARGET_PALETTES = (("#1a9850", "#d95f02"), ("#7b3294", "#e7298a"), ("#01665e", "#b35806"))
 
 # The axis title of each kind, by ``TargetKind.name``: a new kind adds its entry here.
-_AXIS_LABEL = {"level": N_("Value ({unit})"), "rate": N_("Rate ({unit})")}
+AXIS_LABEL = {"level": N_("Value ({unit})"), "rate": N_("Rate ({unit})")}
 
 
 def chart_title(report: ProjectAssessment, indicator_id: str) -> str:
@@ -43,7 +43,7 @@ def chart_title(report: ProjectAssessment, indicator_id: str) -> str:
     return human.name_of(report.indicators[indicator_id].indicator) or indicator_id
 
 
-def _target_label(assessment: TargetAssessment) -> str:
+def target_label(assessment: TargetAssessment) -> str:
     """A target's line in the legend: its goal and its status."""
     return _("Target {goal}: {status}").format(
         goal=human.goal_text(assessment.target, assessment.indicator.unit),
@@ -61,7 +61,7 @@ _LEGEND_GAP = 6  # pixels between two rows of the legend
 
 def _text(text: str) -> str:
     """``text`` safe as an XML text node or attribute value: control characters written as
-    escapes (``kpi.text.inert``), then ``& < > " '`` as entities."""
+    escapes (``kpi.text.inert``), then ``& < > " '`` as XML's entities."""
     return escape(inert(text), _QUOTES)
 
 
@@ -216,7 +216,7 @@ def _draw_level_target(
         Shape("hline", (), (target.value,), Style(target_colour, width=1.5, dash="1.5 2.5"), 2)
     )
     star = Style(target_colour, marker="*", size=12)
-    chart.add(_marks([target.year], [target.value], star, 7), _target_label(assessment))
+    chart.add(_marks([target.year], [target.value], star, 7), target_label(assessment))
     _value_label(chart, target.year, target.value, target_colour)
 
 
@@ -232,13 +232,12 @@ def _draw_rate_target(
     if target.high is not None:
         fill = Style(target_colour, opacity=0.18)
         chart.add(
-            Shape("band", period, (target.low, target.high), fill, 1), _target_label(assessment)
+            Shape("band", period, (target.low, target.high), fill, 1), target_label(assessment)
         )
         chart.add(_line(period, [target.high] * 2, edge, 2))
         chart.add(_line(period, [target.low] * 2, edge, 2))
     else:  # an open band: filled up to the top of the axes
-        chart.add(_line(period, [target.low] * 2, edge, 2), _target_label(assessment))
-        chart.add(_line(period, [target.low] * 2, edge, 2))
+        chart.add(_line(period, [target.low] * 2, edge, 2), target_label(assessment))
         chart.add(Shape("band", period, (target.low, None), Style(target_colour, opacity=0.08), 1))
 
     def span(first: int, last: int, value: float, message: str, style: Style, z: float) -> None:
@@ -511,7 +510,7 @@ def chart_svg(
     for assessment, palette in zip(assessments, itertools.cycle(TARGET_PALETTES)):
         _DRAW_TARGET[assessment.kind.name](chart, assessment, palette)
     title = chart_title(report, indicator_id)
-    y_label = _(_AXIS_LABEL[view.indicator.kind]).format(unit=unit_text(view.indicator.unit))
+    y_label = _(AXIS_LABEL[view.indicator.kind]).format(unit=unit_text(view.indicator.unit))
     empty = not any(o.status != "F" for o in view.observations)
     x0, x1 = _x_limits(view.observations, assessments, report.as_of)
     return _document(
