@@ -9,7 +9,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kpi.model import OBSERVATION_COLUMNS, ObservationTable
@@ -39,16 +39,21 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
-    text = str(value)
-    return FORMULA_GUARD + text if text.startswith(FORMULA_STARTS) else text
+    return _text_cell(str(value))
 
 
-def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
+def _write_cells(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV of ``header`` then ``rows``, whose cells are already what is written."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
+    """CSV of ``header`` then ``rows``, each value written as ``_cell`` writes it."""
+    return _write_cells(header, ([_cell(value) for value in row] for row in rows))
 
 
 def _text_cell(text: str | None) -> str:
@@ -62,18 +67,17 @@ def render_csv(table: ObservationTable) -> str:
     """CSV with the header ``OBSERVATION_COLUMNS``, which ``kpi import`` reads back unchanged:
     the cells ``_cell`` writes, each column converted by its own type (an id and a status are
     never a formula; a year is an int; a value a float, written by ``repr``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(OBSERVATION_COLUMNS)
-    writer.writerows(
+    return _write_cells(
+        OBSERVATION_COLUMNS,
         (
-            row.indicator_id, o.year, repr(o.value), _text_cell(o.source), o.status,
-            "true" if o.series_break else "false", _text_cell(o.url), _text_cell(o.note),
-        )
-        for row in table.rows
-        for o in (row.observation,)
+            (
+                row.indicator_id, o.year, repr(o.value), _text_cell(o.source), o.status,
+                "true" if o.series_break else "false", _text_cell(o.url), _text_cell(o.note),
+            )
+            for row in table.rows
+            for o in (row.observation,)
+        ),
     )  # fmt: skip
-    return buffer.getvalue()
 
 
 def json_document(table: ObservationTable) -> dict[str, Any]:
