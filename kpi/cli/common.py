@@ -235,15 +235,20 @@ def _translated_help(command: Any) -> Iterator[None]:
             setattr(owner, name, text)
 
 
-class TranslatedCommand(TyperCommand):
-    """A command whose help follows ``--lang``; use it for every command (``command()``)."""
+class _QuickHelp:
+    """Mixed into kpi's command classes: their ``--help`` option (which Click makes apart from
+    the other parameters) gets the quick conversions of ``kpi.cli.quick_values`` too."""
 
     def get_help_option(self, ctx: Any) -> Any:
-        """The ``--help`` option, with the quick conversions (``kpi.cli.quick_values``)."""
-        option = super().get_help_option(ctx)
+        """The ``--help`` option, with the quick conversions."""
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             convert_quickly([option])
         return option
+
+
+class TranslatedCommand(_QuickHelp, TyperCommand):
+    """A command whose help follows ``--lang``; use it for every command (``command()``)."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         with _translated_help(self):
@@ -258,7 +263,7 @@ class TranslatedCommand(TyperCommand):
         return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
 
 
-class _Boundary(TyperGroup):
+class _Boundary(_QuickHelp, TyperGroup):
     """The one place where what a command ends with becomes its exit code (``_boundary``), and
     where the language is chosen before the command line is parsed."""
 
@@ -283,13 +288,6 @@ class _Boundary(TyperGroup):
     def format_help(self, ctx: Any, formatter: Any) -> None:
         with _translated_help(self):
             super().format_help(ctx, formatter)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        """The ``--help`` option, with the quick conversions (``kpi.cli.quick_values``)."""
-        option = super().get_help_option(ctx)
-        if option is not None:
-            convert_quickly([option])
-        return option
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         # The options before the command (help, --version) too: a closed pipe or a bug there
