@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kpi.model import Goal, Observation
@@ -158,105 +159,31 @@ def show_document(
 def as_json(document: Any) -> str:
     """``document`` as JSON text for scripts: UTF-8 characters kept, indented, a final newline.
 
-    The text is byte for byte ``json.dumps(document, ensure_ascii=False, indent=2) + "\n"``
-    (``tests/test_status_json_text.py``), written without the standard library's pure-Python
-    encoder, which ``indent`` falls back to (its generators cost about a third of ``kpi status
-    --format json`` at 10,000 indicators, docs/performance.md): one recursive pass that appends
-    to a list, strings escaped by the C function ``json`` itself uses."""
-    from json.encoder import encode_basestring
+    ``document`` holds dicts (keys str, int or bool), lists, tuples, str, int, float, bool
+    and ``None``; a value Pydantic cannot write either raises ``TypeError``, as ``json.dumps``
+    does (kpi's documents hold none of the few, such as a ``Path``, that Pydantic writes and
+    ``json.dumps`` refuses). The text is byte for byte ``json.dumps(document,
+    ensure_ascii=False, indent=2) + "\\n"`` (``tests/test_status_json_text.py``), written by
+    Pydantic's compiled encoder (``pydantic_core.to_json``), already imported with Pydantic: the
+    standard library's C encoder takes no ``indent`` and its pure-Python one cost a third of
+    ``kpi status --format json`` at 10,000 indicators (docs/performance.md). The two write every
+    value alike but for floats from 1e-9 to 1e-4 in size, which Pydantic writes ``1e-7`` and
+    ``0.00001`` where Python writes ``1e-07`` and ``1e-05``: such a number is rewritten as Python
+    writes it. It is always a line's last token, since a line of indented JSON ends in a digit
+    only where it ends in a number (a string ends in a quote, with no raw line break inside)."""
+    from pydantic_core import PydanticSerializationError, to_json
 
-    chunks: list[str] = []
-    _encode(document, "\n", chunks.append, encode_basestring)
-    chunks.append("\n")
-    return "".join(chunks)
-
-
-def _scalar(value: Any, escape: Callable[[str], str]) -> str | None:
-    """A string, number, boolean or null as ``json.dumps`` writes it; ``None`` for a container."""
-    if isinstance(value, str):
-        return escape(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (_INFINITY, -_INFINITY):
-            return "Infinity" if value > 0 else "-Infinity"
-        return float.__repr__(value)
-    return None
+    try:
+        text = to_json(document, indent=2).decode("utf-8")
+    except PydanticSerializationError as error:
+        raise TypeError(f"Object is not JSON serializable: {error}") from None
+    return _SMALL_FLOAT.sub(_as_python_writes_it, text) + "\n"
 
 
-_INFINITY = float("inf")
+# A float Pydantic writes otherwise than Python (see as_json): a line's last token, after a
+# space (a value) or at the start of the text or of a line (an item of a list, or the document).
+_SMALL_FLOAT = re.compile(r"(?<![^ \n])(-?(?:0\.0000[0-9]+|[0-9.]+e-[0-9]))(,?)$", re.MULTILINE)
 
 
-def _encode(
-    value: Any, newline: str, write: Callable[[str], None], escape: Callable[[str], str]
-) -> None:
-    """Write ``value`` as ``json.dumps(indent=2, ensure_ascii=False)`` would, its first line
-    already begun; ``newline`` is a line break and the indent of the current level."""
-    kind = type(value)
-    if kind is dict:
-        if not value:
-            write("{}")
-            return
-        inner = newline + "  "
-        separator = "{" + inner
-        for key, item in value.items():
-            name = escape(key) if type(key) is str else escape(_key(key))
-            simple = _SIMPLE.get(type(item))
-            if simple is not None:
-                write(f"{separator}{name}: {simple(item, escape)}")
-            else:
-                write(f"{separator}{name}: ")
-                _encode(item, inner, write, escape)
-            separator = "," + inner
-        write(newline + "}")
-        return
-    if kind is list or isinstance(value, (list, tuple)):
-        if not value:
-            write("[]")
-            return
-        inner = newline + "  "
-        separator = "[" + inner
-        for item in value:
-            write(separator)
-            _encode(item, inner, write, escape)
-            separator = "," + inner
-        write(newline + "]")
-        return
-    if isinstance(value, dict):
-        _encode(dict(value), newline, write, escape)
-        return
-    scalar = _scalar(value, escape)
-    if scalar is None:
-        message = f"Object of type {value.__class__.__name__} is not JSON serializable"
-        raise TypeError(message)
-    write(scalar)
-
-
-_SIMPLE: dict[type, Callable[[Any, Callable[[str], str]], str | None]] = {
-    str: lambda value, escape: escape(value),
-    int: lambda value, escape: int.__repr__(value),
-    float: _scalar,
-    bool: _scalar,
-    type(None): lambda value, escape: "null",
-}
-"""How to write a value of exactly one of these types (others go through ``_encode``)."""
-
-
-def _key(key: Any) -> str:
-    """A mapping's key as the text ``json.dumps`` writes in quotes."""
-    if isinstance(key, str):
-        return key
-    if isinstance(key, float) or key is None or isinstance(key, bool):
-        return _scalar(key, str) or ""
-    if isinstance(key, int):
-        return int.__repr__(key)
-    message = f"keys must be str, int, float, bool or None, not {key.__class__.__name__}"
-    raise TypeError(message)
+def _as_python_writes_it(match: re.Match[str]) -> str:
+    return float.__repr__(float(match[1])) + match[2]
