@@ -11,10 +11,13 @@ tests also catch the indirect ones (a light module that starts importing a heavy
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
+
+import pytest
 
 SHIPPED = Path(str(resources.files("kpi") / "templates" / "haiphong"))
 
@@ -199,6 +202,42 @@ def test_a_choice_converted_by_kpi_is_the_member_typer_would_give(tmp_path: Path
     assert refused.exit_code == 2
     assert "'JSON' is not one of 'table', 'json', 'csv', 'markdown', 'xlsx'." in refused.stderr
     assert "Value error" not in refused.stderr
+
+
+def test_a_year_in_plain_digits_is_converted_without_typers_adapters(tmp_path: Path) -> None:
+    """``--as-of 2026`` is converted by kpi (``kpi.cli.quick_values``), so a status builds no
+    Pydantic adapter (``typer._adapters``); ``02026``, which kpi leaves to Typer, does. This
+    fails if Typer changes how it converts a number."""
+    shutil.copytree(SHIPPED, tmp_path, dirs_exist_ok=True)  # found from the current folder
+    quick = imported_modules(
+        run_kpi("status", "--as-of", "2026", "-f", "json", project=False), tmp_path
+    )
+    assert "typer._adapters" not in quick
+    typers = imported_modules(
+        run_kpi("status", "--as-of", "02026", "-f", "json", project=False), tmp_path
+    )
+    assert "typer._adapters" in typers
+
+
+@pytest.mark.parametrize("year", ["1900", "2025", "2100"])
+def test_a_year_converted_by_kpi_is_the_number_typer_would_give(year: str) -> None:
+    """The same status for a year kpi converts and for the same year written with a leading
+    zero, which Typer converts; out of range, Typer's refusal as before."""
+    from typer.testing import CliRunner
+
+    from kpi.cli import app
+
+    runner = CliRunner()
+    project = ["--project", str(SHIPPED)]
+    mine = runner.invoke(app, [*project, "status", "-f", "json", "--as-of", year])
+    typers = runner.invoke(app, [*project, "status", "-f", "json", "--as-of", "0" + year])
+    assert mine.exit_code == typers.exit_code == 0, mine.output
+    assert f'"as_of": {int(year)},' in mine.stdout
+    assert mine.stdout == typers.stdout
+    for outside in ("1899", "2101"):
+        refused = runner.invoke(app, [*project, "status", "--as-of", outside])
+        assert refused.exit_code == 2
+        assert "--as-of" in refused.stderr
 
 
 def test_init_writes_the_project_without_the_models(tmp_path: Path) -> None:
