@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with the user's input and where: ``file`` (relative to the project when
     possible), 1-based ``line`` (``None``: unknown) and dotted ``key`` (``indicators.x.unit``)."""
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from kpi.errors import Problem
 from kpi.kinds import Figures
@@ -43,8 +44,7 @@ class Reason(StrEnum):
     DIRECTION_ONLY = "direction_only"  # a direction-only indicator would fail: only a warning
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """A place in the project's files: ``file`` as a POSIX path (relative to the folder the
     caller chose), ``line`` 1-based or ``None`` when unknown."""
 
@@ -52,8 +52,7 @@ class Location:
     line: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(NamedTuple):
     """A target's level, every reason that holds (``Reason``, in its order) and those of them
     that fail under the gate's settings, before the target's own ``gate`` softens them."""
 
@@ -62,8 +61,7 @@ class Judgement:
     failing: tuple[Reason, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One target judged against the gate: ``passed`` is false exactly when ``level`` is error;
     ``reasons`` and ``failing`` as in ``Judgement``."""
 
@@ -97,8 +95,7 @@ class Verdict:
         return self.assessment.target.gate
 
 
-@dataclass(frozen=True, slots=True)
-class DirectionVerdict:
+class DirectionVerdict(NamedTuple):
     """An indicator with a desired direction and no target (``summary``, its status not
     ``None``) judged against the gate (``judge_direction``): ``passed``, ``level``, ``reasons``
     and ``failing`` as in ``Verdict``; ``location`` where its annotation points."""
@@ -129,8 +126,7 @@ def _outcome_counts(levels: list[Level]) -> dict[str, int]:
     return {word: levels.count(level) for word, level in zip(_OUTCOMES, Level, strict=True)}
 
 
-@dataclass(frozen=True, slots=True)
-class GateResult:
+class GateResult(NamedTuple):
     """Every verdict (in the assessment's order), every indicator with a desired direction and no
     target (``directions``) and the settings they were judged with."""
 
@@ -141,7 +137,7 @@ class GateResult:
     verdicts: tuple[Verdict, ...]
     fail_on_stale: bool = False
     fail_on_worse: bool = False
-    goals: Mapping[str, Goal] = field(default_factory=dict)
+    goals: Mapping[str, Goal] = MappingProxyType({})
     directions: tuple[DirectionVerdict, ...] = ()
     fail_on_direction: bool = False
 
@@ -267,7 +263,7 @@ def judge_direction(
         gate="error" if fail_on_direction else "warn",
     )
     reasons = tuple(Reason.DIRECTION_ONLY if r is Reason.GATE_WARN else r for r in judged.reasons)
-    return replace(judged, reasons=reasons)
+    return judged._replace(reasons=reasons)
 
 
 def level_of(status: Status, fail_on: Status, fail_on_missing: bool) -> Level:
@@ -327,8 +323,8 @@ def evaluate(
                 passed=judged.level is not Level.ERROR,
                 level=judged.level,
                 comparator=figures.comparator,
-                expected=replace(figures.expected, progress_ratio=threshold),
-                actual=replace(figures.actual, progress_ratio=finite(a.progress_ratio)),
+                expected=figures.expected._replace(progress_ratio=threshold),
+                actual=figures.actual._replace(progress_ratio=finite(a.progress_ratio)),
                 pace_unit=_pace_unit(a.indicator.unit, figures.pace_is_slope),
                 location=locations.get(a.target.id) if locations else None,
                 reasons=judged.reasons,

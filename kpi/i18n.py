@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gettext
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 LANGUAGES = ("en", "vi")
@@ -20,10 +19,14 @@ DOMAIN = "kpi"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
-@dataclass
 class _Current:
-    language: str = DEFAULT_LANGUAGE
-    translation: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
+    """The language every text is shown in, and its catalogue."""
+
+    __slots__ = ("language", "translation")
+
+    def __init__(self) -> None:
+        self.language = DEFAULT_LANGUAGE
+        self.translation = gettext.NullTranslations()
 
 
 _current = _Current()

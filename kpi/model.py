@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from types import MappingProxyType
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -331,8 +331,7 @@ class ObservationsFile(_Strict):
     observations: Annotated[tuple[Observation, ...], Field(strict=False)] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ObservationRow:
+class ObservationRow(NamedTuple):
     """One observation with its indicator's id and unit: a row of the long format."""
 
     indicator_id: str
@@ -340,16 +339,14 @@ class ObservationRow:
     observation: Observation
 
 
-@dataclass(frozen=True, slots=True)
-class ObservationTable:
+class ObservationTable(NamedTuple):
     """A project's name and every one of its observations in long format (``kpi export``)."""
 
     project_name: str
     rows: tuple[ObservationRow, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where something was read: its file, relative to the project folder, and its 1-based line
     (``None`` where the line is not known)."""
 
@@ -357,8 +354,7 @@ class Origin:
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """A loaded, validated project: its definitions, every indicator's observations (possibly
     none) sorted by year, and where each observation's ``year`` key (by indicator and year) and
     each target's ``id`` key (by target id) is written: filled by the store, maybe empty in code."""
@@ -366,8 +362,8 @@ class Project:
     root: Path
     definition: TargetsFile
     observations: Mapping[str, tuple[Observation, ...]]
-    observation_origins: Mapping[str, Mapping[int, Origin]] = field(default_factory=dict)
-    target_origins: Mapping[str, Origin] = field(default_factory=dict)
+    observation_origins: Mapping[str, Mapping[int, Origin]] = MappingProxyType({})
+    target_origins: Mapping[str, Origin] = MappingProxyType({})
 
     @property
     def name(self) -> str:

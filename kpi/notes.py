@@ -7,7 +7,8 @@ catalogue (``kpi.i18n``), translated when shown, numbers in its convention (``60
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from kpi.i18n import N_, _, format_number, speaking
 
@@ -55,12 +56,11 @@ TEMPLATES: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     """One explanation attached to an assessment: ``code`` (stable) and its parameters."""
 
     code: str
-    params: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = MappingProxyType({})
 
     @property
     def message(self) -> str:

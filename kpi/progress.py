@@ -4,16 +4,18 @@ the helpers every kind uses, and ``assess_project``, which hands each indicator 
 Files (``kpi.store``) -> model (``kpi.model``) -> assessment (this module, and ``kpi.kinds`` for
 each kind's arithmetic, re-exported here) -> renderers (``kpi.render``) -> CLI (``kpi.cli``).
 Pure, no I/O. Percentages are in percent (``2.5`` means 2.5 %); ratios may be infinite
-(serialisers write ``null`` with a note); ``None`` always means "not defined here".
+(serialisers write ``null`` with a note); ``None`` always means "not defined here". The
+assessment objects are immutable ``NamedTuple``s, which cost a fifth of a frozen dataclass to
+create at start-up (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from kpi.model import (
     AssessmentSettings,
@@ -59,16 +61,14 @@ class Status(StrEnum):
 _JUDGED = (Status.ACHIEVED, Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK, Status.MOVING_AWAY)
 
 
-@dataclass(frozen=True, slots=True)
-class PathPoint:
+class PathPoint(NamedTuple):
     """One year of a path: the value the path passes through in ``year``."""
 
     year: int
     value: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LevelDetails:
+class LevelDetails(NamedTuple):
     """Intermediate figures of a level assessment (``None`` where not defined): slopes in units
     a year; ``needed_growth_pct`` is CAGR_r, the growth a year needed from the base;
     ``uses_slopes`` says which pair gave the progress ratio."""
@@ -84,18 +84,16 @@ class LevelDetails:
     ahead_of_plan: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RateDetails:
+class RateDetails(NamedTuple):
     """Intermediate figures of a rate assessment: the observed years of the period, the years
     missing inside it before the latest, and ``period_years`` (N = observed + remaining)."""
 
+    period_years: int
     observed: tuple[Observation, ...] = ()
     missing_years: tuple[int, ...] = ()
-    period_years: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TargetAssessment:
+class TargetAssessment(NamedTuple):
     """Where one target stands as of a year (``docs/methodology.md``): ``gap`` in the indicator's
     unit (level) or percentage points (rate), positive while short; ``required_pace`` in units a
     year; ``*_pct`` in percent a year; ``years_ahead_of_plan`` the time distance to the planned
@@ -127,8 +125,7 @@ class TargetAssessment:
         return kind_of(self.indicator)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MonitoredSummary:
+class MonitoredSummary(NamedTuple):
     """An indicator without targets: its latest value and observed trend (``observed_growth_pct``:
     a level's compound growth over the trend window, a rate's compound average of the rates from
     ``trend_from`` on). With a desired direction (``desired``, level indicators only) also its
@@ -137,10 +134,10 @@ class MonitoredSummary:
 
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
+    notes: tuple[Note, ...]
     latest: Observation | None = None
     observed_growth_pct: float | None = None
     trend_from: int | None = None
-    notes: tuple[Note, ...]
     status: Status | None = None
     direction_growth_pct: float | None = None
 
@@ -155,8 +152,7 @@ class MonitoredSummary:
         return kind_of(self.indicator)
 
 
-@dataclass(frozen=True, slots=True)
-class IndicatorView:
+class IndicatorView(NamedTuple):
     """One indicator as a reader saw it as of the assessment's year: its definition, its
     observations up to that year (forecasts included) in year order, and where each year's
     observation is written (``origins``: possibly more years than seen, or none known)."""
@@ -164,7 +160,7 @@ class IndicatorView:
     indicator_id: str
     indicator: LevelIndicator | RateIndicator
     observations: tuple[Observation, ...]
-    origins: Mapping[int, Origin] = field(default_factory=dict)
+    origins: Mapping[int, Origin] = MappingProxyType({})
 
     @property
     def usable(self) -> tuple[Observation, ...]:
@@ -178,8 +174,7 @@ class IndicatorView:
         return self.origins.get(year)
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectAssessment:
+class ProjectAssessment(NamedTuple):
     """Every target's assessment (in file order) and every monitored indicator, as of a year,
     with every indicator as a reader saw it then (``indicators``, in file order), where each
     target is defined (``target_origins``) and the ``[assessment]`` settings used (``settings``):
@@ -189,15 +184,14 @@ class ProjectAssessment:
     as_of: int
     targets: tuple[TargetAssessment, ...]
     monitored: tuple[MonitoredSummary, ...]
+    settings: AssessmentSettings
     project_name_vi: str | None = None
-    indicators: Mapping[str, IndicatorView] = field(default_factory=dict)
-    target_origins: Mapping[str, Origin] = field(default_factory=dict)
-    settings: AssessmentSettings = field(default_factory=AssessmentSettings)
-    goals: Mapping[str, Goal] = field(default_factory=dict)
+    indicators: Mapping[str, IndicatorView] = MappingProxyType({})
+    target_origins: Mapping[str, Origin] = MappingProxyType({})
+    goals: Mapping[str, Goal] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class GoalGroup:
+class GoalGroup(NamedTuple):
     """The targets one goal sets (``goal_id`` and ``goal`` ``None``: the targets without one)."""
 
     goal_id: str | None
@@ -211,7 +205,7 @@ def by_goal(report: ProjectAssessment) -> ProjectAssessment:
     if not report.goals:
         return report
     grouped = tuple(a for group in goal_groups(report.goals, report.targets) for a in group.targets)
-    return replace(report, targets=grouped)
+    return report._replace(targets=grouped)
 
 
 def goal_groups(

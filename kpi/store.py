@@ -15,12 +15,11 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import rtoml
 from pydantic import ValidationError
@@ -76,14 +75,14 @@ def find_root(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> P
     raise fail(message.format(folder=cwd), hint=hint)
 
 
-@dataclass
 class _Document:
     """One TOML file read from disk; the line index is built only when a problem needs it."""
 
-    display: Path
-    text: str
-    data: Any
-    _index: LineIndex | None = None
+    __slots__ = ("_index", "data", "display", "text")
+
+    def __init__(self, display: Path, text: str, data: Any) -> None:
+        self.display, self.text, self.data = display, text, data
+        self._index: LineIndex | None = None
 
     def problem(self, path: KeyPath, message: str) -> Problem:
         if self._index is None:
@@ -587,8 +586,7 @@ def merge_observation(
     return Outcome.ADDED, tuple(sorted((*existing, new), key=lambda o: o.year))
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One observation that ``record_observations`` added, replaced or left unchanged."""
 
     indicator: str

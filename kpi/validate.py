@@ -6,7 +6,7 @@ Each check yields ``(key path, message)``; ``kpi.store`` turns them into located
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kpi.errors import Problem
 from kpi.i18n import _, format_number
@@ -112,8 +112,7 @@ def observation_problems(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Validation:
+class Validation(NamedTuple):
     """What ``kpi validate`` found: every problem (none: the project is valid) and, when the
     project could be read, how many indicators, targets and observations it holds."""
 

@@ -15,7 +15,6 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -56,12 +55,14 @@ _STREAM_ERRNOS = frozenset(
 )
 
 
-@dataclass
 class _Run:
     """What the boundary knows about the command line being run."""
 
-    debug: bool = False  # show a bug's traceback
-    stdout_failed: bool = False  # stdout could not be written (and was reported already)
+    __slots__ = ("debug", "stdout_failed")
+
+    def __init__(self) -> None:
+        self.debug = False  # show a bug's traceback
+        self.stdout_failed = False  # stdout could not be written (and was reported already)
 
 
 _run = _Run()

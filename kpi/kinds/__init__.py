@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from kpi.model import (
     AssessmentSettings,
@@ -34,8 +33,7 @@ TargetT = TypeVar("TargetT", bound=Target)
 DetailsT = TypeVar("DetailsT", bound="LevelDetails | RateDetails")
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
+class Figures(NamedTuple):
     """One side of a ``kpi check`` verdict (``None``: undefined or infinite): the goal or where the
     indicator stands; ``kpi.gate`` adds the progress ratio (the lowest passing, or the target's)."""
 
@@ -45,8 +43,7 @@ class Figures:
     progress_ratio: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class GateFigures:
+class GateFigures(NamedTuple):
     """``kpi check``'s goal (``expected``) and where the indicator stands (``actual``; a rate: its
     average so far and last year); paces in units a year when ``pace_is_slope``, else % a year."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from kpi.kinds import Figures, GateFigures, KeySuffix, TargetKind, Trend
@@ -274,8 +273,8 @@ class LevelKind(TargetKind[LevelIndicator, LevelTarget, LevelDetails]):
             "uses_slopes": level.uses_slopes,
             "planned_now": finite(level.planned_now),
             "ahead_of_plan": finite(level.ahead_of_plan),
-            "planned_path": [asdict(point) for point in level.planned_path],
-            "required_path": [asdict(point) for point in level.required_path],
+            "planned_path": [point._asdict() for point in level.planned_path],
+            "required_path": [point._asdict() for point in level.required_path],
         }
 
     def gate_figures(self, assessment: TargetAssessment) -> GateFigures:

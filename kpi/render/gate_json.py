@@ -9,7 +9,6 @@ existed."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from kpi.errors import Problem
@@ -34,8 +33,8 @@ def result_dict(verdict: Verdict, fail_on: Status, notes_lang: str | None = None
         "level": verdict.level.value,
         "unit": a.indicator.unit,
         "pace_unit": verdict.pace_unit,
-        "expected": {"comparator": verdict.comparator, **asdict(verdict.expected)},
-        "actual": asdict(verdict.actual),
+        "expected": {"comparator": verdict.comparator, **verdict.expected._asdict()},
+        "actual": verdict.actual._asdict(),
         "message": verdict_message(verdict, fail_on),
         "notes": notes_list(a.notes, notes_lang),
         "file": location.file if location else None,

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpi.i18n import DEFAULT_LANGUAGE, speaking
 
 Rendered = str | bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Format:
+class Format(NamedTuple):
     """One ``--format`` choice: the function of a ``kpi.render`` module that renders it; whether
     it is for people (its text follows ``--lang``); whether it carries notes, whose messages follow
     ``--lang`` even in a machine format (the function then takes ``notes_lang``); whether it is

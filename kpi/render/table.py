@@ -13,8 +13,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 from rich import box
 from rich.box import Box
@@ -90,8 +89,7 @@ def _console(width: int | None, terminal: bool = True) -> tuple[Console, _Buffer
     return console, buffer
 
 
-@dataclass(frozen=True, slots=True)
-class _Column:
+class _Column(NamedTuple):
     """A column and its cells: ``whole`` keeps every line of a cell on one line (the status);
     ``folded`` lets free text cut a word longer than ``FOLDED_FLOOR``; ``cap`` is the widest the
     column grows to when there is room (``None``: its longest line)."""
@@ -117,8 +115,7 @@ class _Column:
         return max(self.floor(), longest if self.cap is None else min(longest, self.cap))
 
 
-@dataclass(frozen=True, slots=True)
-class _Frame:
+class _Frame(NamedTuple):
     """How a table is drawn around its columns: its box (``None``: none), outer edge, padding
     (cells on each side of a column; at the outer edges too with ``pad_edge``), header, title."""
 
