@@ -153,6 +153,25 @@ def test_hostile_text_is_refused_and_never_acts(tmp_path: Path, field: str, payl
     assert digests(root) == before
 
 
+def test_markup_and_emoji_codes_in_valid_text_are_shown_as_written(tmp_path: Path) -> None:
+    """Text a file may hold (it is not refused) that Rich would act on as markup or as an emoji
+    code appears as written in the tables Rich draws: the status (project, target) and an
+    indicator's page (its name)."""
+    words = {
+        "project": "City :warning: [bold]2030[/bold]",
+        "name": "Share :smile: [red]x[/red]",
+        "target": "Target :thumbs_up: [link=https://evil.example]y[/link]",
+    }
+    root = project(tmp_path, **words)
+    for args, fields in ((("status",), ("project", "target")), (("show", "share"), ("name",))):
+        done = run(root, *args, "--as-of", "2026", env={"COLUMNS": "200"})
+        assert done.returncode == 0, done.stderr
+        shown = done.stdout.decode("utf-8")
+        for field in fields:
+            assert words[field] in shown, (args, words[field], shown)
+        assert not {"\u26a0", "\U0001f604", "\U0001f44d"} & set(shown), (args, shown)
+
+
 @pytest.mark.parametrize("payload", list(PAYLOADS))
 def test_a_hostile_key_never_acts(tmp_path: Path, payload: str) -> None:
     root = project(tmp_path)

@@ -84,6 +84,7 @@ def _console(width: int | None, terminal: bool = True) -> tuple[Console, _Buffer
         color_system=cast(Literal["standard", "256", "truecolor"] | None, colours),
         legacy_windows=legacy,
         highlight=False,
+        emoji=False,  # a name with ":warning:" in it is shown as written, not as an emoji
         soft_wrap=False,
     )
     return console, buffer
