@@ -83,6 +83,9 @@ def check_observations(
 ) -> Iterator[Finding]:
     """Yield duplicate-year and out-of-range problems of one observation file, given its
     observations with their 0-based positions in the file."""
+    numbered = list(numbered)
+    if _nothing_to_find([observation for _index, observation in numbered], bounds, is_rate):
+        return
     first_index: dict[int, int] = {}
     for index, observation in numbered:
         path: KeyPath = ("observations", index)
@@ -98,6 +101,23 @@ def check_observations(
             yield (*path, "value"), outside
         if is_rate and observation.value <= -100:
             yield (*path, "value"), _("a rate must be above -100 (percent)")
+
+
+def _nothing_to_find(
+    observations: Sequence[Observation], bounds: Sequence[float] | None, is_rate: bool
+) -> bool:
+    """True when ``check_observations`` finds nothing: no year twice, every value within
+    ``bounds`` (and above -100 for a rate). The common case, answered by a few passes in C
+    (a large project has tens of thousands of observations) before one is looked at alone."""
+    if len({observation.year for observation in observations}) != len(observations):
+        return False
+    if not observations:
+        return True
+    values = [observation.value for observation in observations]
+    low, high = min(values), max(values)
+    if bounds is not None and not (bounds[0] <= low and high <= bounds[1]):
+        return False
+    return not is_rate or low > -100
 
 
 def observation_problems(
