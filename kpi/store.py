@@ -94,7 +94,7 @@ class _Document:
 _TOML_POSITION = re.compile(r"\s*\(?\bat line (\d+),? column \d+\)?")
 
 
-def read_text(path: Path, display: Path) -> str | Problem:
+def read_text(path: str | Path, display: Path) -> str | Problem:
     """The UTF-8 text of the regular file at ``path`` (at most ``MAX_FILE_BYTES``), byte-order
     mark dropped, or why it cannot be read (file ``display``; the line where it stops being
     UTF-8, ``None`` when unreadable). A pipe or a device is refused without opening it."""
@@ -113,7 +113,7 @@ def read_text(path: Path, display: Path) -> str | Problem:
     return decode_text(data, display)
 
 
-def _read_at_most(path: Path, limit: int, expected: int) -> bytes:
+def _read_at_most(path: str | Path, limit: int, expected: int) -> bytes:
     """The first ``limit`` bytes of the file at ``path`` (all of it when shorter), read with the
     system's calls in pieces of ``expected`` bytes (its size, plus one to see its end), so that no
     buffer is larger than the file: a thousand files cost a fifth of what ``Path.open`` costs."""
@@ -261,8 +261,10 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     """The project at ``root``, every file read and validated (``None`` when ``targets.toml`` is
     unusable), and every problem found, naming its file (relative to ``root``), line and key.
     Never raises for bad data; the project carries where each target and observation is written."""
-    paths, folder_problems = _observation_files(root)
-    sources = [(path.relative_to(root), partial(read_text, path)) for path in paths]
+    names, folder_problems = _observation_files(root)
+    folder, shown = os.path.join(root, OBSERVATIONS_DIR), Path(OBSERVATIONS_DIR)
+    # Paths as text to read, one Path per file to show: a large project has thousands of files.
+    sources = [(shown / name, partial(read_text, os.path.join(folder, name))) for name in names]
     targets = read_text(root / TARGETS_FILE, Path(TARGETS_FILE))
     return _read_sources(root, targets, sources, folder_problems)
 
@@ -304,7 +306,7 @@ def _read_sources(
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
     origins: dict[str, Mapping[int, Origin]] = {key: {} for key in indicators}
     for display, read in sources:
-        indicator_id = display.stem
+        indicator_id = display.name.removesuffix(".toml")
         indicator = indicators.get(indicator_id)
         if definition is not None and indicator is None:
             message = _("no indicator {id} is defined in targets.toml")
@@ -353,10 +355,10 @@ class _FileOrigins(Mapping[int, Origin]):
         return repr(dict(self.items()))
 
 
-def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
-    """The ``*.toml`` files of ``observations/`` (none when it is missing), or why the folder
-    cannot be read: not a folder, a loop, a dangling link; and each file that is a link out of
-    the project (only links are resolved: one folder listing for the rest)."""
+def _observation_files(root: Path) -> tuple[list[str], list[Problem]]:
+    """The names of the ``*.toml`` files of ``observations/``, sorted (none when it is missing),
+    or why the folder cannot be read: not a folder, a loop, a dangling link; and each file that is
+    a link out of the project (only links are resolved: one folder listing for the rest)."""
     folder = root / OBSERVATIONS_DIR
     display = Path(OBSERVATIONS_DIR)
     try:
@@ -378,7 +380,7 @@ def _observation_files(root: Path) -> tuple[list[Path], list[Problem]]:
     }
     message = _("leads outside the project (through a symbolic link); kpi does not read there")
     problems = [Problem(message, display / name) for name in sorted(outside)]
-    return sorted(folder / e.name for e in entries if e.name not in outside), problems
+    return sorted(e.name for e in entries if e.name not in outside), problems
 
 
 def _read_definition(
