@@ -84,8 +84,14 @@ def check_observations(
     """Yield duplicate-year and out-of-range problems of one observation file, given its
     observations with their 0-based positions in the file."""
     numbered = list(numbered)
-    if _nothing_to_find([observation for _index, observation in numbered], bounds, is_rate):
-        return
+    if not _nothing_to_find([observation for _index, observation in numbered], bounds, is_rate):
+        yield from _findings(numbered, bounds, is_rate)
+
+
+def _findings(
+    numbered: Sequence[tuple[int, Observation]], bounds: Sequence[float] | None, is_rate: bool
+) -> Iterator[Finding]:
+    """``check_observations``'s problems, each observation looked at in turn."""
     first_index: dict[int, int] = {}
     for index, observation in numbered:
         path: KeyPath = ("observations", index)

@@ -507,3 +507,27 @@ def test_rendered_observations_parse_back_to_the_same_file(
     parsed = ObservationsFile.model_validate(tomllib.loads(text))
     expected = ObservationsFile(observations=tuple(sorted(observations, key=lambda o: o.year)))
     assert parsed == expected
+
+
+@settings(max_examples=300)
+@given(
+    years=st.lists(st.integers(min_value=2015, max_value=2024), max_size=8),
+    values=st.lists(st.floats(min_value=-150, max_value=150), min_size=8, max_size=8),
+    bounds=st.none() | st.tuples(st.floats(-120, 0), st.floats(1, 120)),
+    is_rate=st.booleans(),
+)
+def test_the_quick_answer_of_check_observations_agrees_with_looking_at_each(
+    years: list[int], values: list[float], bounds: tuple[float, float] | None, is_rate: bool
+) -> None:
+    """``kpi.validate``'s shortcut (no year twice, every value in bounds) is right exactly when
+    looking at each observation finds nothing, so a file with a problem is always looked at."""
+    from kpi.validate import _findings, _nothing_to_find, check_observations
+
+    observations = [
+        Observation(year=year, value=value, source="Yearbook")
+        for year, value in zip(years, values, strict=False)
+    ]
+    numbered = list(enumerate(observations))
+    found = list(_findings(numbered, bounds, is_rate))
+    assert _nothing_to_find(observations, bounds, is_rate) == (found == [])
+    assert list(check_observations(numbered, bounds, is_rate)) == found
