@@ -177,13 +177,34 @@ def as_json(document: Any) -> str:
         text = to_json(document, indent=2).decode("utf-8")
     except PydanticSerializationError as error:
         raise TypeError(f"Object is not JSON serializable: {error}") from None
-    return _SMALL_FLOAT.sub(_as_python_writes_it, text) + "\n"
+    return _as_python_writes_floats(text) + "\n"
 
 
-# A float Pydantic writes otherwise than Python (see as_json): a line's last token, after a
-# space (a value) or at the start of the text or of a line (an item of a list, or the document).
-_SMALL_FLOAT = re.compile(r"(?<![^ \n])(-?(?:0\.0000[0-9]+|[0-9.]+e-[0-9]))(,?)$", re.MULTILINE)
+# The end of each float Pydantic writes otherwise than Python (see as_json), found by a search
+# for its literal part (a pattern that could start anywhere would try each of a large text's
+# characters): a one-digit negative exponent, or a fraction with four zeros after the point.
+_DIFFERENT_FLOAT_ENDS = (
+    re.compile(r"e-[0-9](?=,?$)", re.MULTILINE),
+    re.compile(r"0\.0000[0-9]*(?=,?$)", re.MULTILINE),
+)
+_NUMBER_CHARACTERS = frozenset("0123456789.e+-")
 
 
-def _as_python_writes_it(match: re.Match[str]) -> str:
-    return float.__repr__(float(match[1])) + match[2]
+def _as_python_writes_floats(text: str) -> str:
+    """``text`` with each float found by ``_DIFFERENT_FLOAT_ENDS`` written as Python writes it;
+    the number is the run of number characters that ends there (a line's last token)."""
+    ends = sorted(
+        {match.end() for pattern in _DIFFERENT_FLOAT_ENDS for match in pattern.finditer(text)}
+    )
+    if not ends:
+        return text
+    pieces = []
+    done = 0
+    for end in ends:
+        start = end
+        while start > 0 and text[start - 1] in _NUMBER_CHARACTERS:
+            start -= 1
+        pieces += [text[done:start], float.__repr__(float(text[start:end]))]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
