@@ -75,9 +75,22 @@ def project_of(indicators: dict[str, Any], observations: dict[str, list[Observat
     return Project(Path("."), definition, {i: tuple(observations.get(i, ())) for i in indicators})
 
 
-def legend_texts(project: Project, indicator: str, as_of: int) -> list[str]:
-    figure = build_figure(indicator, assess_project(project, as_of))
-    return [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+def legend_texts(project: Project, indicator: str, as_of: int, writer: str = "png") -> list[str]:
+    """The legend's labels of the chart of ``indicator``: matplotlib's figure (``png``, what
+    ``kpi chart FILE.png`` draws) or the SVG written as text (``svg``: the report's, ``kpi chart
+    FILE.svg``), a label wrapped over lines joined again with spaces."""
+    report = assess_project(project, as_of)
+    if writer == "png":
+        figure = build_figure(indicator, report)
+        return [text.get_text() for legend in figure.legends for text in legend.get_texts()]
+    from kpi.render.svg_chart import chart_svg
+
+    root = ET.fromstring(chart_svg(report, indicator).encode("utf-8"))
+    (legend,) = [g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "legend"]
+    return [" ".join(span.text or "" for span in text) for text in legend.iter(f"{SVG_NS}text")]
+
+
+WRITERS = pytest.mark.parametrize("writer", ["png", "svg"])
 
 
 LEVEL = LevelIndicator(
@@ -217,11 +230,12 @@ def test_chart_as_of_leaves_later_observations_out() -> None:
 # -- what the figure shows ---------------------------------------------------------------------
 
 
-def test_level_chart_shows_paths_target_projection_and_marks() -> None:
+@WRITERS
+def test_level_chart_shows_paths_target_projection_and_marks(writer: str) -> None:
     observations = [obs(2018, 40), obs(2020, 44), obs(2022, 47, "E"), obs(2023, 46, "A", True),
                     obs(2024, 48, "P"), obs(2026, 60, "F")]  # fmt: skip
     project = project_of({"share": LEVEL}, {"share": observations})
-    labels = legend_texts(project, "share", 2026)
+    labels = legend_texts(project, "share", 2026, writer)
     assert "Observed" in labels
     assert "Estimated or provisional" in labels
     assert "Forecast (not used in the assessment)" in labels
@@ -231,9 +245,10 @@ def test_level_chart_shows_paths_target_projection_and_marks() -> None:
     assert any(label.startswith("Target ≥ 55 % by 2030") for label in labels)
 
 
-def test_level_chart_projects_the_trend_to_the_target_year() -> None:
+@WRITERS
+def test_level_chart_projects_the_trend_to_the_target_year(writer: str) -> None:
     project = project_of({"share": LEVEL}, {"share": [obs(2020, 40), obs(2024, 48)]})
-    labels = legend_texts(project, "share", 2026)
+    labels = legend_texts(project, "share", 2026, writer)
     assert any(label.startswith("Projection of the trend:") for label in labels)
     assert any(label.endswith("in 2030") for label in labels)
 
@@ -252,9 +267,27 @@ def test_rate_chart_shows_the_band_the_average_and_the_rate_needed() -> None:
     assert any(label.startswith("Needed 2023–2030:") for label in labels)
 
 
-def test_indicator_without_observations_still_draws_its_target() -> None:
+def test_the_svg_rate_chart_shows_the_band_the_average_and_the_rate_needed() -> None:
+    """The same chart as the SVG the report holds: one filled band inside the plot, and the
+    legend's three entries."""
+    from kpi.render.svg_chart import chart_svg
+
+    observations = [obs(2021, 12), obs(2022, 12.5, "E")]
+    project = project_of({"growth": RATE}, {"growth": observations})
+    root = ET.fromstring(chart_svg(assess_project(project, 2023), "growth").encode("utf-8"))
+    (plot,) = [g for g in root.iter(f"{SVG_NS}g") if g.get("clip-path")]
+    bands = [rect for rect in plot.iter(f"{SVG_NS}rect") if rect.get("fill-opacity")]
+    assert len(bands) == 1
+    labels = legend_texts(project, "growth", 2023, "svg")
+    assert any(label.startswith("Target 13–14 %/yr, 2021–2030") for label in labels)
+    assert any(label.startswith("Average 2021–2022:") for label in labels)
+    assert any(label.startswith("Needed 2023–2030:") for label in labels)
+
+
+@WRITERS
+def test_indicator_without_observations_still_draws_its_target(writer: str) -> None:
     project = project_of({"growth": RATE}, {})
-    labels = legend_texts(project, "growth", 2026)
+    labels = legend_texts(project, "growth", 2026, writer)
     assert not any(label == "Observed" for label in labels)
     assert any(label.startswith("Target 13–14") for label in labels)
 

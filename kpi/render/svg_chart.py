@@ -468,7 +468,7 @@ def _legend_svg(rows: Sequence[Sequence[tuple[list[str], Style, str]]], top: flo
                 _lines(x + 46, y + 11, lines, _LEGEND_LINE, 'font-size="14" fill="#222222"')
             )
         y += max(len(lines) for lines, _s, _k in row) * _LEGEND_LINE + _LEGEND_GAP
-    return "".join(parts)
+    return '<g class="legend">' + "".join(parts) + "</g>"
 
 
 def _axes_svg(frame: _Frame, years: Sequence[int], values: Sequence[float], digits: int) -> str:
