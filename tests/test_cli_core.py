@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import json
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from terminal import on_a_terminal
 from typer.testing import CliRunner
 
 from kpi.cli import app
@@ -438,33 +438,13 @@ def test_status_table_on_a_real_terminal_with_no_color_has_no_escape_codes(
     project: Path,
 ) -> None:
     """NO_COLOR on a terminal: plain text, no colour and no other ANSI styling either."""
-    primary, replica = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [*kpi_command(), "status", "--as-of", "2026"],
-            cwd=project,
-            env=subprocess_env(NO_COLOR="1", TERM="xterm", COLUMNS="160"),
-            stdin=subprocess.DEVNULL,
-            stdout=replica,
-            stderr=subprocess.PIPE,
-        )
-        os.close(replica)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the terminal closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.stderr is not None
-        stderr = process.stderr.read().decode()
-        process.stderr.close()
-        returncode = process.wait(timeout=60)
-    finally:
-        os.close(primary)
-    stdout = b"".join(chunks).decode()
+    returncode, shown, piped = on_a_terminal(
+        [*kpi_command(), "status", "--as-of", "2026"],
+        cwd=project,
+        env=subprocess_env(NO_COLOR="1", TERM="xterm", COLUMNS="160"),
+        timeout=60,
+    )
+    stdout, stderr = shown.decode(), piped.decode()
 
     assert returncode == 0
     assert stderr == ""

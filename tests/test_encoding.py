@@ -18,7 +18,6 @@ from __future__ import annotations
 import gettext
 import io
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from terminal import on_a_terminal
 
 from kpi.cli.streams import configure_streams, error_handler, fallback
 from kpi.i18n import DOMAIN, LOCALE_DIR
@@ -340,33 +340,9 @@ def test_vietnamese_output_is_vietnamese_and_english_output_is_not(
 def run_on_terminal(args: list[str], cwd: Path, code_page: str) -> tuple[int, bytes, bytes]:
     """Run kpi with stdout on a pseudo-terminal and stderr on a pipe: (exit code, bytes shown on
     the terminal, stderr)."""
-    primary, replica = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [*KPI, *args],
-            cwd=cwd,
-            env=non_utf8_environment(code_page, NO_COLOR="1", TERM="xterm"),
-            stdin=subprocess.DEVNULL,
-            stdout=replica,
-            stderr=subprocess.PIPE,
-        )
-        os.close(replica)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the terminal closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.stderr is not None
-        stderr = process.stderr.read()
-        process.stderr.close()
-        returncode = process.wait(timeout=120)
-    finally:
-        os.close(primary)
-    return returncode, b"".join(chunks), stderr
+    return on_a_terminal(
+        [*KPI, *args], cwd=cwd, env=non_utf8_environment(code_page, NO_COLOR="1", TERM="xterm")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -402,33 +378,13 @@ def test_a_cp1258_terminal_gets_vietnamese_in_its_own_code_page(terminal_project
 
 
 def test_an_error_on_an_ascii_terminal_has_no_traceback(terminal_project: Path) -> None:
-    primary, replica = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [*KPI, "show", "nope", "--lang", "vi"],
-            cwd=terminal_project,
-            env=non_utf8_environment("ascii", NO_COLOR="1", TERM="xterm"),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=replica,
-        )
-        os.close(replica)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.stdout is not None
-        stdout = process.stdout.read()
-        process.stdout.close()
-        code = process.wait(timeout=120)
-    finally:
-        os.close(primary)
-    shown = b"".join(chunks).decode("ascii")
+    code, on_terminal, stdout = on_a_terminal(
+        [*KPI, "show", "nope", "--lang", "vi"],
+        cwd=terminal_project,
+        env=non_utf8_environment("ascii", NO_COLOR="1", TERM="xterm"),
+        terminal="stderr",
+    )
+    shown = on_terminal.decode("ascii")
 
     assert (code, stdout) == (2, b"")
     assert "Traceback" not in shown

@@ -13,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import pty
 import re
-import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ import openpyxl
 import pytest
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
+from terminal import on_a_terminal
 from typer.testing import CliRunner, Result
 
 from kpi import __version__
@@ -501,32 +500,12 @@ def test_template_is_refused_with_another_format(root: Path) -> None:
 
 def kpi_on_a_terminal(root: Path, *args: str) -> tuple[int, bytes, str]:
     """Run kpi with stdout on a pseudo-terminal: exit code, what the terminal got, stderr."""
-    primary, replica = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kpi", "--project", str(root), *args],
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-            stdin=subprocess.DEVNULL,
-            stdout=replica,
-            stderr=subprocess.PIPE,
-        )
-        os.close(replica)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:  # EIO: the terminal closed
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.stderr is not None
-        stderr = process.stderr.read().decode("utf-8")
-        process.stderr.close()
-        returncode = process.wait(timeout=60)
-    finally:
-        os.close(primary)
-    return returncode, b"".join(chunks), stderr
+    code, shown, stderr = on_a_terminal(
+        [sys.executable, "-m", "kpi", "--project", str(root), *args],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        timeout=60,
+    )
+    return code, shown, stderr.decode("utf-8")
 
 
 @pytest.mark.parametrize(
