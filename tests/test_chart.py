@@ -267,6 +267,23 @@ def test_rate_chart_shows_the_band_the_average_and_the_rate_needed() -> None:
     assert any(label.startswith("Needed 2023–2030:") for label in labels)
 
 
+@WRITERS
+def test_a_span_of_one_year_is_labelled_with_that_year_alone(writer: str) -> None:
+    """An average over one observed year, and the rate needed in the last year of the period,
+    name one year ("Average 2021"), not a span from a year to itself ("2021–2021")."""
+    one_year = [obs(2021, 12)]
+    labels = legend_texts(
+        project_of({"growth": RATE}, {"growth": one_year}), "growth", 2022, writer
+    )
+    assert any(label.startswith("Average 2021: 12 %/yr") for label in labels), labels
+    assert any(label.startswith("Needed 2022–2030:") for label in labels), labels
+    to_the_end = [obs(year, 13.5) for year in range(2021, 2030)]
+    project = project_of({"growth": RATE}, {"growth": to_the_end})
+    labels = legend_texts(project, "growth", 2030, writer)
+    assert any(label.startswith("Needed 2030:") for label in labels), labels
+    assert not any("2021–2021" in label or "2030–2030" in label for label in labels), labels
+
+
 def test_the_svg_rate_chart_shows_the_band_the_average_and_the_rate_needed() -> None:
     """The same chart as the SVG the report holds: one filled band inside the plot, and the
     legend's three entries."""

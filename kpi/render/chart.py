@@ -233,14 +233,15 @@ def _draw_rate_target(axes: Axes, assessment: TargetAssessment, palette: tuple[s
 
     def span(first: int, last: int, value: float, message: str, **style: Any) -> None:
         """A rate ``value`` over the years ``first`` to ``last``, labelled by ``message``."""
-        label = message.format(first=first, last=last, value=format_number(value, 2), unit=unit)
+        years = human.years_text(first, last)
+        label = message.format(years=years, value=format_number(value, 2), unit=unit)
         axes.plot([first - 0.4, last + 0.4], [value] * 2, label=label, **style)
 
     details = RATE.details_of(assessment.details)
     observed = details.observed if details is not None else ()
     average, required = assessment.observed_growth_pct, assessment.required_growth_pct
     if observed and average is not None:
-        message = _("Average {first}–{last}: {value} {unit}")
+        message = _("Average {years}: {value} {unit}")
         span(
             observed[0].year, observed[-1].year, average, message,
             color="#6b8fb3", linestyle=":", linewidth=1.8, zorder=3,
@@ -248,7 +249,7 @@ def _draw_rate_target(axes: Axes, assessment: TargetAssessment, palette: tuple[s
     if required is not None:
         first = observed[-1].year + 1 if observed else target.start
         span(
-            first, target.end, required, _("Needed {first}–{last}: {value} {unit}"),
+            first, target.end, required, _("Needed {years}: {value} {unit}"),
             color=required_colour, linestyle="--", linewidth=2, zorder=4,
         )  # fmt: skip
 

@@ -65,6 +65,12 @@ def name_of(item: LevelIndicator | RateIndicator | LevelTarget | RateTarget) -> 
     return item.name_vi if language() == "vi" and item.name_vi else item.name
 
 
+def years_text(first: int, last: int) -> str:
+    """The years ``first`` to ``last`` as a legend or a sentence writes them: ``2021–2025``, or
+    ``2025`` alone when they are one year (not ``2025–2025``)."""
+    return str(first) if first == last else f"{first}–{last}"
+
+
 def project_title(report: ProjectAssessment) -> str:
     """``Hai Phong 2030, as of 2026`` in the current language."""
     name = (language() == "vi" and report.project_name_vi) or report.project_name

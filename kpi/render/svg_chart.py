@@ -241,19 +241,20 @@ def _draw_rate_target(
         chart.add(Shape("band", period, (target.low, None), Style(target_colour, opacity=0.08), 1))
 
     def span(first: int, last: int, value: float, message: str, style: Style, z: float) -> None:
-        label = message.format(first=first, last=last, value=format_number(value, 2), unit=unit)
+        years = human.years_text(first, last)
+        label = message.format(years=years, value=format_number(value, 2), unit=unit)
         chart.add(_line([first - 0.4, last + 0.4], [value] * 2, style, z), label)
 
     details = RATE.details_of(assessment.details)
     observed = details.observed if details is not None else ()
     average, required = assessment.observed_growth_pct, assessment.required_growth_pct
     if observed and average is not None:
-        message = _("Average {first}–{last}: {value} {unit}")
+        message = _("Average {years}: {value} {unit}")
         style = Style("#6b8fb3", width=3, dash="1.5 2.5")
         span(observed[0].year, observed[-1].year, average, message, style, 3)
     if required is not None:
         first = observed[-1].year + 1 if observed else target.start
-        message = _("Needed {first}–{last}: {value} {unit}")
+        message = _("Needed {years}: {value} {unit}")
         span(first, target.end, required, message, Style(required_colour, width=3.2, dash="9 4"), 4)
 
 
