@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import rtoml
 from pydantic import ValidationError
@@ -301,7 +301,7 @@ def _read_sources(
 ) -> tuple[Project | None, list[Problem]]:
     """``read_project``'s work on the files' texts: ``targets.toml``'s, then each observation
     file's (read only when its indicator is defined), after the ``problems`` of finding them."""
-    definition, found, target_lines, indicators = _read_definition(targets)
+    definition, found, target_text, indicators = _read_definition(targets)
     problems = found + problems
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
     origins: dict[str, Mapping[int, Origin]] = {key: {} for key in indicators}
@@ -314,38 +314,45 @@ def _read_sources(
             continue
         text = read(display)
         observations[indicator_id], found, seen = _read_observation_file(text, display, indicator)
-        origins[indicator_id] = _FileOrigins(display, seen)
+        origins[indicator_id] = _Origins(display, seen, _YEAR_LINE, int)
         problems += found
     if definition is None:
         return None, problems
-    targets_origins = {key: Origin(Path(TARGETS_FILE), line) for key, line in target_lines.items()}
+    targets_origins = _Origins(Path(TARGETS_FILE), target_text, _ID_LINE, str)
     return Project(root, definition, observations, origins, targets_origins), problems
 
 
-class _FileOrigins(Mapping[int, Origin]):
-    """Where each year's observation of one file is written: its ``Origin``, made when it is
-    asked for. The file's lines are found in its text the first time one is asked for: a large
-    project has tens of thousands of observations, and most commands ask where none is."""
+K = TypeVar("K", int, str)
 
-    __slots__ = ("_file", "_found", "_text")
 
-    def __init__(self, file: Path, text: str) -> None:
-        self._file = file
-        self._text = text
-        self._found: dict[int, int] | None = None
+class _Origins(Mapping[K, Origin]):
+    """Where each key of one file is written (each year's observation, or each target's ``id``):
+    its ``Origin``, made when it is asked for. The lines are found in the file's text (the lines
+    that start with ``pattern``, its match converted by ``key``) the first time one is asked
+    for: a large project has tens of thousands of observations, and most commands ask where
+    none is."""
+
+    __slots__ = ("_file", "_found", "_key", "_pattern", "_text")
+
+    def __init__(
+        self, file: Path, text: str, pattern: re.Pattern[str], key: Callable[[str], K]
+    ) -> None:
+        self._file, self._text, self._pattern = file, text, pattern
+        self._key: Callable[[str], K] = key
+        self._found: dict[K, int] | None = None
 
     @property
-    def _lines(self) -> dict[int, int]:
+    def _lines(self) -> dict[K, int]:
         if self._found is None:
-            found = _key_lines(_YEAR_LINE, self._text)
-            self._found = {int(year): line for year, line in found.items()}
+            found = _key_lines(self._pattern, self._text)
+            self._found = {self._key(value): line for value, line in found.items()}
             self._text = ""  # no longer needed
         return self._found
 
-    def __getitem__(self, year: int) -> Origin:
-        return Origin(self._file, self._lines[year])
+    def __getitem__(self, key: K) -> Origin:
+        return Origin(self._file, self._lines[key])
 
-    def __iter__(self) -> Iterator[int]:
+    def __iter__(self) -> Iterator[K]:
         return iter(self._lines)
 
     def __len__(self) -> int:
@@ -385,20 +392,20 @@ def _observation_files(root: Path) -> tuple[list[str], list[Problem]]:
 
 def _read_definition(
     text: FileText,
-) -> tuple[TargetsFile | None, list[Problem], dict[str, int], Mapping[str, Indicator]]:
-    """``targets.toml`` validated, its problems, the line of each target's ``id``, and its
-    indicators; when it is invalid, the indicators that are valid on their own, so that their
-    observation files are still checked in full (one run reports every problem)."""
+) -> tuple[TargetsFile | None, list[Problem], str, Mapping[str, Indicator]]:
+    """``targets.toml`` validated, its problems, its text (where each target's ``id`` line is
+    found when asked for), and its indicators; when it is invalid, the indicators that are valid
+    on their own, so that their observation files are still checked in full (one run reports
+    every problem)."""
     document = _parse_toml(text, Path(TARGETS_FILE))
     if isinstance(document, Problem):
-        return None, [document], {}, {}
+        return None, [document], "", {}
     try:
         definition = TargetsFile.model_validate(document.data)
     except ValidationError as error:
-        return None, _validation_problems(document, error), {}, _valid_indicators(document.data)
+        return None, _validation_problems(document, error), "", _valid_indicators(document.data)
     problems = [document.problem(path, message) for path, message in check_definitions(definition)]
-    lines = _key_lines(_ID_LINE, document.text)
-    return definition, problems, lines, definition.indicators
+    return definition, problems, document.text, definition.indicators
 
 
 def _valid_indicators(data: Any) -> dict[str, Indicator]:
