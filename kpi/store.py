@@ -464,15 +464,19 @@ _SUSPECT_NUMBER = re.compile(
 )
 
 
-# What every match of ``_SUSPECT_NUMBER`` holds, looked for first: ``_`` as fast as ``str.find``,
-# then a radix prefix (``0`` is common in numbers: a regular expression finds it fastest).
+# What every match of ``_SUSPECT_NUMBER`` in a file TOML reads holds, looked for first: a digit
+# separator is followed by a digit (``1_000``; ``_`` alone is in every ``series_break``), looked
+# for only where ``str.find`` sees a ``_``; else a radix prefix (``0`` is common in numbers: a
+# regular expression finds it fastest).
+_SEPARATOR = re.compile("_[0-9]")
 _RADIX_PREFIX = re.compile("0[xob]")
 
 
 def _number_problems(document: _Document) -> list[Problem]:
     """Each ``year`` or ``value`` of an observation (or revision) not written as a plain number."""
     text = document.text
-    suspect = "_" in text or _RADIX_PREFIX.search(text) is not None
+    separated = "_" in text and _SEPARATOR.search(text) is not None
+    suspect = separated or _RADIX_PREFIX.search(text) is not None
     if not suspect or _SUSPECT_NUMBER.search(text) is None:
         return []
     problems: list[Problem] = []

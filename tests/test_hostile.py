@@ -260,8 +260,12 @@ def test_record_refuses_what_is_not_a_plain_year(tmp_path: Path, year: str) -> N
 
 @pytest.mark.parametrize(
     ("line", "key"),
-    [("value = 44_4", "value"), ("year = 2_024", "year"), ("value = 1e19", "value")],
-)
+    [
+        ("value = 44_4", "value"), ("year = 2_024", "year"), ("value = 1e19", "value"),
+        ("value = 4_1.2_5", "value"), ("year = 0x7e8", "year"), ("year = 0o3750", "year"),
+        ("year = 0b11111101000", "year"),
+    ],
+)  # fmt: skip
 def test_observation_files_follow_the_same_number_rule(tmp_path: Path, line: str, key: str) -> None:
     root = project(tmp_path)
     file = root / "observations" / "share.toml"
@@ -271,6 +275,18 @@ def test_observation_files_follow_the_same_number_rule(tmp_path: Path, line: str
     checked = run(root, "validate")
     assert checked.returncode == 2
     assert f"observations/share.toml:{number}: observations[1].{key}: " in checked.stderr.decode()
+
+
+def test_a_digit_separator_is_found_beside_a_series_break(tmp_path: Path) -> None:
+    """``series_break`` has an underscore too: the separator of ``4_1.25`` is still refused."""
+    root = project(tmp_path)
+    file = root / "observations" / "share.toml"
+    text = file.read_text("utf-8").replace("value = 41.25", "value = 4_1.25\nseries_break = true")
+    file.write_text(text, encoding="utf-8")
+    number = text.split("\n").index("value = 4_1.25") + 1
+    checked = run(root, "validate")
+    assert checked.returncode == 2
+    assert f"observations/share.toml:{number}: observations[1].value: " in checked.stderr.decode()
 
 
 @pytest.mark.parametrize(
