@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -84,14 +84,19 @@ Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 # Every constraint below is checked by Pydantic's compiled core, not by Python: a large project
 # has tens of thousands of numbers and texts (kpi.field_errors words the errors).
 FiniteNumber = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
-# Text fields, each with its kind's limit (kpi.text): no control character, not blank.
-NameText = Annotated[str, Field(min_length=1, max_length=LIMITS["name"], pattern=SAFE_TEXT_PATTERN)]
-UnitText = Annotated[str, Field(min_length=1, max_length=LIMITS["unit"], pattern=SAFE_TEXT_PATTERN)]
-SourceText = Annotated[
-    str, Field(min_length=1, max_length=LIMITS["source"], pattern=SAFE_TEXT_PATTERN)
-]
-NoteText = Annotated[str, Field(min_length=1, max_length=LIMITS["note"], pattern=SAFE_TEXT_PATTERN)]
-UrlText = Annotated[str, Field(min_length=1, max_length=LIMITS["url"], pattern=SAFE_TEXT_PATTERN)]
+
+
+def _safe_text(kind: str) -> Any:
+    """The constraints of a text field of ``kind`` (kpi.text): not blank, no control character
+    or workflow command, at most its kind's limit."""
+    return Field(min_length=1, max_length=LIMITS[kind], pattern=SAFE_TEXT_PATTERN)
+
+
+NameText = Annotated[str, _safe_text("name")]
+UnitText = Annotated[str, _safe_text("unit")]
+SourceText = Annotated[str, _safe_text("source")]
+NoteText = Annotated[str, _safe_text("note")]
+UrlText = Annotated[str, _safe_text("url")]
 Comparator = Literal[">=", ">", "<=", "<"]
 ObservationStatus = Literal["A", "E", "P", "F"]
 FailOn = Literal["at_risk", "off_track", "moving_away"]
