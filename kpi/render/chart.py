@@ -323,8 +323,8 @@ def inline_svg(svg: str, prefix: str) -> str:
 
 def target_charts(report: ProjectAssessment) -> dict[str, str]:
     """One SVG chart per target whose indicator has an observation up to ``report.as_of``
-    (keyed by target id), each showing that target only. Targets without data get none. Each
-    figure is freed once drawn, so the memory used does not grow with the number of charts."""
+    (keyed by target id), each showing that target only. Targets without data get none. Each is
+    SVG text (``_target_svg``): the memory used grows only by the charts' text."""
     charts: dict[str, str] = {}
     for a in report.targets:
         if has_chart(report, a):
