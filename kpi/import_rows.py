@@ -15,7 +15,7 @@ from kpi.field_errors import describe
 from kpi.i18n import _
 from kpi.import_cells import Readers, Unreadable
 from kpi.model import OBSERVATION_COLUMNS as COLUMNS
-from kpi.model import Observation
+from kpi.model import Observation, observation_from
 
 REQUIRED_COLUMNS = COLUMNS[:4]
 OPTIONAL_COLUMNS = COLUMNS[len(REQUIRED_COLUMNS) :]
@@ -107,7 +107,7 @@ def build_row(row: RowReading, fields: Mapping[str, Any], readers: Readers) -> I
         return None
     indicator = parsed.pop("indicator")
     try:
-        observation = Observation.model_validate(parsed)
+        observation = observation_from(parsed)
     except ValidationError as error:  # the text fields' rules (kpi.text) and the model's own
         for item in error.errors(include_url=False):
             row.problem(".".join(str(part) for part in item["loc"]), describe(item))

@@ -11,11 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from functools import cache, partial
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, NotRequired
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+    with_config,
+)
+from typing_extensions import TypedDict  # Pydantic reads typing's only from Python 3.12
 
 from kpi.errors import fail
 from kpi.i18n import N_, _
@@ -301,39 +312,143 @@ class TargetsFile(_Strict):
     indicators: dict[Identifier, Indicator] = {}
 
 
-class Revision(_Strict):
+# An observation file is validated as a whole by one TypeAdapter of TypedDicts (``observations_
+# from``), which Pydantic's compiled core fills with every default, in field order; each table
+# then becomes a ``NamedTuple``. A large project has tens of thousands of observations: a model
+# each costs twice the time and five times the memory (docs/performance.md).
+
+
+@with_config(ConfigDict(strict=True, extra="forbid", title="Revision"))
+class RevisionFields(TypedDict):
     """An observation's earlier fields, kept when ``--replace`` changed it on ``replaced``."""
 
     value: FiniteNumber
-    status: ObservationStatus = "A"
-    series_break: bool = False
+    status: NotRequired[Annotated[ObservationStatus, Field(default="A")]]
+    series_break: NotRequired[Annotated[bool, Field(default=False)]]
     source: SourceText
-    url: UrlText | None = None
-    note: NoteText | None = None
+    url: NotRequired[Annotated[UrlText | None, Field(default=None)]]
+    note: NotRequired[Annotated[NoteText | None, Field(default=None)]]
     replaced: dt.date
 
 
-class Observation(_Strict):
+class Revision(NamedTuple):
+    """An observation's earlier fields, kept when ``--replace`` changed it on ``replaced``
+    (``RevisionFields`` validates them)."""
+
+    value: float
+    source: str
+    replaced: dt.date
+    status: ObservationStatus = "A"
+    series_break: bool = False
+    url: str | None = None
+    note: str | None = None
+
+
+REVISION_FIELDS = tuple(RevisionFields.__annotations__)
+"""The keys of a revision's table, in the order kpi writes them."""
+# From a validated table (every key filled) to its record and back, each in one call to C.
+_new_tuple = tuple.__new__
+_revision_values = itemgetter(*Revision._fields)
+_revision_values_of = attrgetter(*REVISION_FIELDS)
+
+
+def _revision(fields: dict[str, Any]) -> Revision:
+    return _new_tuple(Revision, _revision_values(fields))
+
+
+def revision_fields(revision: Revision) -> dict[str, Any]:
+    """The revision as its file's table holds it, keys in ``REVISION_FIELDS`` order."""
+    return dict(zip(REVISION_FIELDS, _revision_values_of(revision), strict=True))
+
+
+@with_config(ConfigDict(strict=True, extra="forbid", title="Observation"))
+class ObservationFields(TypedDict):
     """One year's value of an indicator, with its SDMX status and source."""
 
     year: Year
     value: FiniteNumber
+    status: NotRequired[Annotated[ObservationStatus, Field(default="A")]]
+    series_break: NotRequired[Annotated[bool, Field(default=False)]]
+    source: SourceText
+    url: NotRequired[Annotated[UrlText | None, Field(default=None)]]
+    note: NotRequired[Annotated[NoteText | None, Field(default=None)]]
+    revisions: NotRequired[
+        Annotated[
+            tuple[Annotated[RevisionFields, AfterValidator(_revision)], ...],
+            Field(default=(), strict=False),
+        ]
+    ]
+
+
+class Observation(NamedTuple):
+    """One year's value of an indicator, with its SDMX status and source: a record of what
+    ``ObservationFields`` validated (``observation_from``, ``observations_from``)."""
+
+    year: int
+    value: float
+    source: str
     status: ObservationStatus = "A"
     series_break: bool = False
-    source: SourceText
-    url: UrlText | None = None
-    note: NoteText | None = None
-    revisions: Annotated[tuple[Revision, ...], Field(strict=False)] = ()
+    url: str | None = None
+    note: str | None = None
+    revisions: tuple[Revision, ...] = ()
 
     def same_fields(self, other: Observation) -> bool:
         """True when both carry the same value, flags, source, url and note (revisions aside)."""
-        return self.model_dump(exclude={"revisions"}) == other.model_dump(exclude={"revisions"})
+        return self[:-1] == other[:-1]
+
+    def fields(self, *, revisions: bool = True) -> dict[str, Any]:
+        """The observation as its file's table holds it, keys in the file's order (``year``,
+        ``value``, ``status``, ``series_break``, ``source``, ``url``, ``note``, ``revisions``:
+        ``OBSERVATION_FIELDS``), ``None`` for an optional field not given; each revision as a
+        dict in its own order (``REVISION_FIELDS``). Without ``revisions``, that key is left out."""
+        values = dict(zip(OBSERVATION_FIELDS, _observation_values_of(self), strict=True))
+        if revisions:
+            values["revisions"] = [revision_fields(r) for r in self.revisions]
+        else:
+            del values["revisions"]
+        return values
 
 
-class ObservationsFile(_Strict):
+OBSERVATION_FIELDS = tuple(ObservationFields.__annotations__)
+"""The keys of an observation's table, in the order kpi writes them."""
+_observation_values = itemgetter(*Observation._fields)
+_observation_values_of = attrgetter(*OBSERVATION_FIELDS)
+_make_observation = partial(_new_tuple, Observation)
+
+
+@with_config(ConfigDict(strict=True, extra="forbid"))
+class ObservationsFile(TypedDict):
     """The whole of ``observations/<indicator>.toml``."""
 
-    observations: Annotated[tuple[Observation, ...], Field(strict=False)] = ()
+    observations: NotRequired[
+        Annotated[tuple[ObservationFields, ...], Field(default=(), strict=False)]
+    ]
+
+
+@cache
+def observations_file_adapter() -> TypeAdapter[ObservationsFile]:
+    """The validator of a whole observation file (built once, when first used)."""
+    return TypeAdapter(ObservationsFile)
+
+
+@cache
+def _observation_adapter() -> TypeAdapter[ObservationFields]:
+    return TypeAdapter(ObservationFields)
+
+
+def observations_from(data: Any) -> tuple[Observation, ...]:
+    """The observations of an observation file's ``data`` (as TOML reads it), in file order;
+    raises Pydantic's ``ValidationError`` locating every problem (``observations.<n>.<key>``)."""
+    tables = observations_file_adapter().validate_python(data)["observations"]
+    return tuple(map(_make_observation, map(_observation_values, tables)))
+
+
+def observation_from(fields: Mapping[str, Any]) -> Observation:
+    """One observation from its table's ``fields`` (``ObservationFields``: the same rules as in
+    a file); raises Pydantic's ``ValidationError`` naming each bad key."""
+    validated = _observation_adapter().validate_python(fields)
+    return _make_observation(_observation_values(validated))
 
 
 class ObservationRow(NamedTuple):

@@ -1,6 +1,6 @@
 """JSON Schemas of kpi's files, for editors (``kpi schema targets|observations``).
 
-Each schema is generated from the models of ``kpi.model`` and describes the file as a TOML parser
+Each schema is generated from the types of ``kpi.model`` and describes the file as a TOML parser
 reads it (no ``null``: a key left out takes its default), in JSON Schema draft 7, which taplo (the
 engine of the Even Better TOML editor extension) and every validator read. It checks each key's
 type, range and choices; what spans keys or files (bounds, unique ids, duplicate years) is left to
@@ -16,7 +16,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -31,9 +31,10 @@ _BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", 
 
 @dataclass(frozen=True, slots=True)
 class FileKind:
-    """One kind of kpi file: its model, the shipped schema's file name and the schema's title."""
+    """One kind of kpi file: its type (a model or a ``TypedDict``), the shipped schema's file
+    name and the schema's title."""
 
-    model: type[BaseModel]
+    shape: type[Any]
     file_name: str
     title: str
 
@@ -61,6 +62,11 @@ class _TomlSchema(GenerateJsonSchema):
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
+
+    def normalize_name(self, name: str) -> str:
+        # kpi.model names the TypedDict of a table ``<Table>Fields`` (its record is ``<Table>``):
+        # the schema names the table.
+        return super().normalize_name(name.removesuffix("Fields"))
 
 
 def _draft7(node: Any) -> Any:
@@ -92,7 +98,7 @@ def _draft7(node: Any) -> Any:
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of the file ``kind`` (a key of ``KINDS``) as a JSON document."""
     file_kind = KINDS[kind]
-    generated = file_kind.model.model_json_schema(
+    generated = TypeAdapter(file_kind.shape).json_schema(
         ref_template=f"#/{_DEFINITIONS}/{{model}}", schema_generator=_TomlSchema
     )
     document = {"$schema": DIALECT, "title": file_kind.title}

@@ -37,13 +37,15 @@ from kpi.model import (
     Indicator,
     LevelIndicator,
     Observation,
-    ObservationsFile,
     Origin,
     Project,
     RateIndicator,
     Revision,
     TargetsFile,
     identifier_problem,
+    observation_from,
+    observations_from,
+    revision_fields,
 )
 from kpi.numbers import PLAIN_DECIMAL, PLAIN_YEAR
 from kpi.validate import check_definitions, check_observations, observation_problems
@@ -432,7 +434,7 @@ def _read_observation_file(
         return (), [document], ""
     problems = []
     try:
-        observations = ObservationsFile.model_validate(document.data).observations
+        observations = observations_from(document.data)
         numbered = list(enumerate(observations))
     except ValidationError as error:
         problems = _validation_problems(document, error)
@@ -508,7 +510,7 @@ def _valid_items(data: Any) -> list[tuple[int, Observation]]:
     valid = []
     for index, item in enumerate(items if isinstance(items, list) else []):
         with contextlib.suppress(ValidationError):
-            valid.append((index, Observation.model_validate(item)))
+            valid.append((index, observation_from(item)))
     return valid
 
 
@@ -550,10 +552,21 @@ def observations_path(root: Path, indicator_id: str) -> Path:
     return path
 
 
+_DEFAULTS = Observation._field_defaults
+
+
 def _observation_record(observation: Observation) -> dict[str, Any]:
-    fields = observation.model_dump(exclude={"revisions"}, exclude_none=True, exclude_defaults=True)
+    """The table written for ``observation``: no key at its default (an absent url is ``None``)."""
+    fields = {
+        key: value
+        for key, value in observation.fields(revisions=False).items()
+        if key not in _DEFAULTS or value != _DEFAULTS[key]
+    }
     if observation.revisions:  # a revision keeps its status and series_break even when default
-        fields["revisions"] = [r.model_dump(exclude_none=True) for r in observation.revisions]
+        fields["revisions"] = [
+            {key: value for key, value in revision_fields(r).items() if value is not None}
+            for r in observation.revisions
+        ]
     return fields
 
 
@@ -592,9 +605,10 @@ def merge_observation(
                 key=_("year {year}").format(year=new.year),
                 hint=_("pass --replace to replace it (the old value is kept in its revisions)"),
             )
-        fields = old.model_dump(exclude={"year", "revisions"})
-        revision = Revision.model_validate({**fields, "replaced": today})
-        merged = new.model_copy(update={"revisions": (*old.revisions, revision)})
+        fields = old.fields(revisions=False)
+        del fields["year"]
+        revision = Revision(**fields, replaced=today)
+        merged = new._replace(revisions=(*old.revisions, revision))
         return Outcome.REPLACED, (*existing[:index], merged, *existing[index + 1 :])
     return Outcome.ADDED, tuple(sorted((*existing, new), key=lambda o: o.year))
 

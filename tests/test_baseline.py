@@ -25,7 +25,7 @@ from typer.testing import CliRunner, Result
 
 from kpi.baseline import Change, Edit, change_between, observation_changes, plain_location
 from kpi.cli import app
-from kpi.model import Observation, Project
+from kpi.model import Project, observation_from
 from kpi.progress import Status
 from kpi.store import read_project, read_project_from
 
@@ -216,13 +216,13 @@ def _project(tmp_path: Path, series: Series) -> Project:
 def test_a_replacement_that_only_kept_revisions_is_no_change(tmp_path: Path) -> None:
     before = _project(tmp_path / "a", {"x": [(2020, 1)]})
     after = _project(tmp_path / "b", {"x": [(2020, 1)]})
-    revised = Observation.model_validate(
+    revised = observation_from(
         {"year": 2020, "value": 1, "source": "Yearbook",
          "revisions": [{"value": 2, "source": "Old", "replaced": dt.date(2025, 1, 1)}]}
     )  # fmt: skip
     kept = Project(after.root, after.definition, {"x": (revised,)})
     assert list(observation_changes(before, kept, plain_location)) == []
-    other = Project(after.root, after.definition, {"x": (revised.model_copy(update={"value": 3}),)})
+    other = Project(after.root, after.definition, {"x": (revised._replace(value=3.0),)})
     [edit] = observation_changes(before, other, plain_location)
     assert (edit.edit, edit.year, edit.before, edit.after) == (
         Edit.REPLACED, 2020, before.observations["x"][0], other.observations["x"][0],

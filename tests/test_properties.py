@@ -17,10 +17,10 @@ from kpi.model import (
     LevelIndicator,
     LevelTarget,
     Observation,
-    ObservationsFile,
     RateIndicator,
     RateTarget,
     Revision,
+    observations_from,
 )
 from kpi.numbers import MAX_MAGNITUDE
 from kpi.progress import (
@@ -244,7 +244,7 @@ def test_linear_status_is_symmetric_under_negation(
     as_of: int,
     assessment: AssessmentSettings,
 ) -> None:
-    negated_observations = [o.model_copy(update={"value": -o.value}) for o in observations]
+    negated_observations = [o._replace(value=-o.value) for o in observations]
     bounds = indicator.bounds
     negated_indicator = indicator.model_copy(
         update={"bounds": None if bounds is None else [-bounds[1], -bounds[0]]}
@@ -327,8 +327,7 @@ def test_a_forecasts_series_break_acts_as_a_break_on_the_next_usable_year(
     with_forecast = sorted([*observations, forecast], key=lambda o: o.year)
     later = [o for o in observations if forecast_year < o.year <= as_of]
     moved = [
-        o.model_copy(update={"series_break": True}) if later and o is later[0] else o
-        for o in observations
+        o._replace(series_break=True) if later and o is later[0] else o for o in observations
     ]  # no usable year after the forecast: its break splits nothing
     result = assess_level("x", UNBOUNDED, target, with_forecast, as_of, assessment)
     expected = assess_level("x", UNBOUNDED, target, moved, as_of, assessment)
@@ -504,8 +503,8 @@ def test_rendered_observations_parse_back_to_the_same_file(
     observations: Sequence[Observation],
 ) -> None:
     text = render_observations(observations)
-    parsed = ObservationsFile.model_validate(tomllib.loads(text))
-    expected = ObservationsFile(observations=tuple(sorted(observations, key=lambda o: o.year)))
+    parsed = observations_from(tomllib.loads(text))
+    expected = tuple(sorted(observations, key=lambda o: o.year))
     assert parsed == expected
 
 

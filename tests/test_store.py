@@ -15,10 +15,11 @@ from kpi.lock import LOCK_FILE
 from kpi.model import (
     LevelIndicator,
     Observation,
-    ObservationsFile,
     Origin,
     RateIndicator,
     Revision,
+    observation_from,
+    observations_from,
 )
 from kpi.store import (
     Outcome,
@@ -141,7 +142,7 @@ def line_with(text: str, fragment: str, occurrence: int = 1) -> int:
 
 
 def obs(year: int, value: float, **fields: object) -> Observation:
-    return Observation.model_validate({"year": year, "value": value, "source": "office", **fields})
+    return observation_from({"year": year, "value": value, "source": "office", **fields})
 
 
 # -- loading a valid project --------------------------------------------------------------
@@ -752,7 +753,7 @@ def test_merge_identical_to_a_revised_observation_is_unchanged() -> None:
     ],
 )
 def test_merge_refuses_a_different_observation_without_replace(changed: dict[str, object]) -> None:
-    new = obs(2025, 48.0, note="first").model_copy(update=changed)
+    new = obs(2025, 48.0, note="first")._replace(**changed)
     with pytest.raises(KpiError) as raised:
         merge_observation(EXISTING, new, replace=False, today=TODAY)
     assert raised.value.hint and "--replace" in raised.value.hint
@@ -825,8 +826,7 @@ def test_record_replace_writes_the_revision_to_disk(tmp_path: Path) -> None:
     changes = record_observations(root, [("share", obs(2025, 49.0))], replace=True, today=TODAY)
     assert [c.outcome for c in changes] == [Outcome.REPLACED]
     text = (root / "observations" / "share.toml").read_text(encoding="utf-8")
-    parsed = ObservationsFile.model_validate(tomllib.loads(text))
-    latest = parsed.observations[-1]
+    latest = observations_from(tomllib.loads(text))[-1]
     assert latest.value == 49.0 and latest.status == "A"
     assert [(r.value, r.status, r.replaced) for r in latest.revisions] == [(48.0, "E", TODAY)]
 

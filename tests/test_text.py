@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import Field, TypeAdapter, ValidationError
 
 from kpi.field_errors import describe
-from kpi.model import Observation
+from kpi.model import observation_from
 from kpi.numbers import MAX_MAGNITUDE
 from kpi.text import LIMITS, SAFE_TEXT_PATTERN, text_problem
 
@@ -52,7 +52,7 @@ def test_the_pattern_agrees_with_text_problem_on_random_text(text: str) -> None:
 )
 def test_a_refused_source_is_worded_as_text_problem_words_it(text: str) -> None:
     with pytest.raises(ValidationError) as raised:
-        Observation.model_validate({"year": 2020, "value": 1.0, "source": text})
+        observation_from({"year": 2020, "value": 1.0, "source": text})
     (error,) = raised.value.errors()
     assert error["loc"] == ("source",)
     assert describe(error) == text_problem(text, "source")
@@ -60,9 +60,7 @@ def test_a_refused_source_is_worded_as_text_problem_words_it(text: str) -> None:
 
 def test_a_long_source_is_refused_with_its_limit() -> None:
     with pytest.raises(ValidationError) as raised:
-        Observation.model_validate(
-            {"year": 2020, "value": 1.0, "source": "x" * (LIMITS["source"] + 1)}
-        )
+        observation_from({"year": 2020, "value": 1.0, "source": "x" * (LIMITS["source"] + 1)})
     (error,) = raised.value.errors()
     assert describe(error) == text_problem("x" * (LIMITS["source"] + 1), "source")
 
@@ -70,11 +68,11 @@ def test_a_long_source_is_refused_with_its_limit() -> None:
 @pytest.mark.parametrize("value", [MAX_MAGNITUDE * 10, -MAX_MAGNITUDE * 10])
 def test_a_value_beyond_the_largest_is_worded_as_kpi_numbers_words_it(value: float) -> None:
     with pytest.raises(ValidationError) as raised:
-        Observation.model_validate({"year": 2020, "value": value, "source": "s"})
+        observation_from({"year": 2020, "value": value, "source": "s"})
     (error,) = raised.value.errors()
     assert "1e18" in describe(error)
 
 
 def test_the_largest_value_itself_is_taken() -> None:
-    observation = Observation.model_validate({"year": 2020, "value": MAX_MAGNITUDE, "source": "s"})
+    observation = observation_from({"year": 2020, "value": MAX_MAGNITUDE, "source": "s"})
     assert observation.value == MAX_MAGNITUDE

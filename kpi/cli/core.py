@@ -166,18 +166,18 @@ def record(
     """
     from pydantic import ValidationError
 
-    from kpi.model import Observation
+    from kpi.model import observation_from
     from kpi.store import Outcome, comment_lines, observations_path, record_observations
 
     root = project_root(ctx, project)
     observations_path(root, indicator)  # refuses a hostile id before anything else
     where = Path("observations") / f"{indicator}.toml"
     try:
-        observation = Observation(
-            year=_parsed(parse_year, year, where, "year"),
-            value=_parsed(parse_value, value, where, "value"), status=obs_status.value,
-            series_break=series_break, source=source, url=url, note=note,
-        )  # fmt: skip
+        observation = observation_from({
+            "year": _parsed(parse_year, year, where, "year"),
+            "value": _parsed(parse_value, value, where, "value"), "status": obs_status.value,
+            "series_break": series_break, "source": source, "url": url, "note": note,
+        })  # fmt: skip
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         key = ".".join(str(part) for part in first["loc"])

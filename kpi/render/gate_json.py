@@ -151,9 +151,7 @@ def _target_change(change: TargetChange) -> dict[str, Any]:
 
 
 def _observation(observation: Observation | None) -> dict[str, Any] | None:
-    return (
-        None if observation is None else observation.model_dump(mode="json", exclude={"revisions"})
-    )
+    return None if observation is None else observation.fields(revisions=False)
 
 
 def _observation_change(change: ObservationChange) -> dict[str, Any]:

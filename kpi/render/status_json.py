@@ -29,8 +29,12 @@ def latest_dict(observation: Observation | None) -> dict[str, Any] | None:
 
 
 def observation_dict(observation: Observation) -> dict[str, Any]:
-    """Every field of an observation (revisions included), ``None`` for optional ones not given."""
-    return observation.model_dump(mode="json")
+    """Every field of an observation (revisions included), ``None`` for optional ones not given;
+    a revision's ``replaced`` date as ``YYYY-MM-DD``."""
+    fields = observation.fields()
+    for revision in fields["revisions"]:
+        revision["replaced"] = revision["replaced"].isoformat()
+    return fields
 
 
 def notes_list(notes: Sequence[Note], lang: str | None = None) -> list[dict[str, Any]]:
