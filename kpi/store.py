@@ -316,28 +316,44 @@ def _read_sources(
             continue
         text = read(display)
         observations[indicator_id], found, seen = _read_observation_file(text, display, indicator)
-        origins[indicator_id] = _Origins(display, seen, _YEAR_LINE, int)
+        # The text is read again if a line is asked for: a large project's texts are megabytes.
+        again = partial(_text_again, read, display) if seen else _no_text
+        origins[indicator_id] = _Origins(display, again, _YEAR_LINE, int)
         problems += found
     if definition is None:
         return None, problems
-    targets_origins = _Origins(Path(TARGETS_FILE), target_text, _ID_LINE, str)
+    targets_origins = _Origins(Path(TARGETS_FILE), lambda: target_text, _ID_LINE, str)
     return Project(root, definition, observations, origins, targets_origins), problems
 
 
 K = TypeVar("K", int, str)
 
 
+def _text_again(read: Callable[[Path], FileText], display: Path) -> str:
+    """The text ``read`` gives for ``display`` once more (empty if it now cannot be read)."""
+    text = read(display)
+    return "" if isinstance(text, Problem) else text
+
+
+def _no_text() -> str:
+    return ""
+
+
 class _Origins(Mapping[K, Origin]):
     """Where each key of one file is written (each year's observation, or each target's ``id``):
-    its ``Origin``, made when it is asked for. The lines are found in the file's text (the lines
-    that start with ``pattern``, its match converted by ``key``) the first time one is asked
-    for: a large project has tens of thousands of observations, and most commands ask where
-    none is."""
+    its ``Origin``, made when it is asked for. The lines are found in the file's text (given by
+    ``text``; the lines that start with ``pattern``, its match converted by ``key``) the first
+    time one is asked for: a large project has tens of thousands of observations, and most
+    commands ask where none is."""
 
     __slots__ = ("_file", "_found", "_key", "_pattern", "_text")
 
     def __init__(
-        self, file: Path, text: str, pattern: re.Pattern[str], key: Callable[[str], K]
+        self,
+        file: Path,
+        text: Callable[[], str],
+        pattern: re.Pattern[str],
+        key: Callable[[str], K],
     ) -> None:
         self._file, self._text, self._pattern = file, text, pattern
         self._key: Callable[[str], K] = key
@@ -346,9 +362,9 @@ class _Origins(Mapping[K, Origin]):
     @property
     def _lines(self) -> dict[K, int]:
         if self._found is None:
-            found = _key_lines(self._pattern, self._text)
+            found = _key_lines(self._pattern, self._text())
             self._found = {self._key(value): line for value, line in found.items()}
-            self._text = ""  # no longer needed
+            self._text = _no_text  # no longer needed
         return self._found
 
     def __getitem__(self, key: K) -> Origin:
@@ -427,7 +443,7 @@ def _read_observation_file(
     text: FileText, display: Path, indicator: LevelIndicator | RateIndicator | None
 ) -> tuple[tuple[Observation, ...], list[Problem], str]:
     """One observation file's ``text``: its observations by year, every problem in it, and the
-    text that was read (empty when it could not be: where its lines are found when asked for).
+    text that was read (empty when it could not be: then no line of it is looked for).
     Without ``indicator`` (``targets.toml`` is invalid) the bounds and rate checks are left out."""
     document = _parse_toml(text, display)
     if isinstance(document, Problem):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import tomllib
 from dataclasses import dataclass
@@ -967,3 +968,18 @@ def test_an_observation_files_origins_behave_as_a_mapping_of_origins() -> None:
     assert origins == {year: Origin(file, origins[year].line) for year in years}
     with pytest.raises(KeyError):
         origins[1000]
+
+
+def test_the_project_keeps_no_observation_file_text_for_its_origins(tmp_path: Path) -> None:
+    # A large project's texts are megabytes: a line asked for is found in the file read again.
+    root = write_project(tmp_path)
+    project = load_project(root)
+    origins = project.observation_origins["share"]
+    text = (root / "observations" / "share.toml").read_text(encoding="utf-8")
+    reachable, seen = [origins], set()
+    for _depth in range(4):  # the origins, their slots, a reader and its arguments
+        reachable = [r for o in reachable if id(o) not in seen for r in gc.get_referents(o)]
+        seen.update(map(id, reachable))
+        assert text not in reachable
+    year = project.observations["share"][-1].year
+    assert origins[year].line == text.split("\n").index(f"year = {year}") + 1
