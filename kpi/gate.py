@@ -217,27 +217,23 @@ def judge(
         raise ValueError(f"cannot fail on {fail_on.value}")
     if gate == "off":
         return Judgement(Level.OFF, (Reason.GATE_OFF,))
-    holds = {
-        Reason.STATUS: status.severity is not None and status.severity >= limit,
-        Reason.MISSING: status.is_missing,
-        Reason.STALE: stale,
-        Reason.WORSE: worse,
-    }
-    fails = {
-        Reason.STATUS: True,
-        Reason.MISSING: fail_on_missing,
-        Reason.STALE: fail_on_stale,
-        Reason.WORSE: fail_on_worse,
-    }
-    reasons = tuple(reason for reason, held in holds.items() if held)
-    failing = tuple(reason for reason in reasons if fails[reason])
+    severity = status.severity
+    # Each reason that holds, in this order, and whether it fails: (status, missing, stale, worse).
+    found = (
+        (Reason.STATUS, severity is not None and severity >= limit, True),
+        (Reason.MISSING, severity is None, fail_on_missing),
+        (Reason.STALE, stale, fail_on_stale),
+        (Reason.WORSE, worse, fail_on_worse),
+    )
+    reasons = tuple([reason for reason, held, _fails in found if held])
+    failing = tuple([reason for reason, held, fails in found if held and fails])
     if failing and gate == "warn":
         return Judgement(Level.WARNING, (*reasons, Reason.GATE_WARN), failing)
     if failing:
         return Judgement(Level.ERROR, reasons, failing)
     if worse or (stale and status not in (Status.ACHIEVED, Status.ON_TRACK)):
         return Judgement(Level.WARNING, reasons)
-    if status.is_missing:
+    if severity is None:  # missing data
         return Judgement(Level.NOTICE, reasons)
     return Judgement(Level.OK, tuple(r for r in reasons if r is not Reason.STALE))
 
