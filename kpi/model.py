@@ -427,8 +427,8 @@ class ObservationsFile(TypedDict):
 
 
 @cache
-def observations_file_adapter() -> TypeAdapter[ObservationsFile]:
-    """The validator of a whole observation file (built once, when first used)."""
+def _file_adapter() -> TypeAdapter[ObservationsFile]:
+    # Built when first used, as the models are (``defer_build``): start-up pays for what it uses.
     return TypeAdapter(ObservationsFile)
 
 
@@ -440,7 +440,7 @@ def _observation_adapter() -> TypeAdapter[ObservationFields]:
 def observations_from(data: Any) -> tuple[Observation, ...]:
     """The observations of an observation file's ``data`` (as TOML reads it), in file order;
     raises Pydantic's ``ValidationError`` locating every problem (``observations.<n>.<key>``)."""
-    tables = observations_file_adapter().validate_python(data)["observations"]
+    tables = _file_adapter().validate_python(data)["observations"]
     return tuple(map(_make_observation, map(_observation_values, tables)))
 
 
