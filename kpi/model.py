@@ -501,7 +501,7 @@ class Project(NamedTuple):
         rows = tuple(
             ObservationRow(indicator_id, indicator.unit, observation)
             for indicator_id, indicator in self.indicators.items()
-            for observation in sorted(self.observations.get(indicator_id, ()), key=lambda o: o.year)
+            for observation in self.observations.get(indicator_id, ())  # sorted by year
         )
         return ObservationTable(self.name, rows)
 

@@ -5,11 +5,9 @@ stay in the TOML files. SDMX-CSV's ``DATAFLOW`` is ``KPI:<dataflow_id>(1.0)``: a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from kpi.model import OBSERVATION_COLUMNS, ObservationTable
@@ -42,20 +40,6 @@ def _cell(value: Any) -> str:
     return _text_cell(str(value))
 
 
-def _write_cells(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV of ``header`` then ``rows``, whose cells are already what is written."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _write_csv(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> str:
-    """CSV of ``header`` then ``rows``, each value written as ``_cell`` writes it."""
-    return _write_cells(header, ([_cell(value) for value in row] for row in rows))
-
-
 def _text_cell(text: str | None) -> str:
     """``_cell`` of a text field: a large export has tens of thousands, so no type tests."""
     if text is None:
@@ -63,21 +47,50 @@ def _text_cell(text: str | None) -> str:
     return FORMULA_GUARD + text if text.startswith(FORMULA_STARTS) else text
 
 
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def quoted(cell: str) -> str:
+    """``cell`` as a field of a CSV line: in double quotes, its own doubled, where it holds a
+    comma, a double quote or a line break; as it is otherwise (what ``csv.writer`` writes, with
+    a carriage return quoted too)."""
+    if _NEEDS_QUOTES.search(cell) is None:
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
+
+
+class _Fields(dict[Any, str]):
+    """Each distinct value's CSV field (``quoted(cell(value))``), worked out once: an export of
+    thousands of observations repeats its years, sources and flags thousands of times."""
+
+    def __init__(self, cell: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._cell = cell
+
+    def __missing__(self, value: Any) -> str:
+        field = self[value] = quoted(self._cell(value))
+        return field
+
+
+def _csv(header: Sequence[str], lines: Iterable[str]) -> str:
+    """CSV text: the ``header`` line, then ``lines``, each ended by a newline."""
+    return "\n".join([",".join(header), *lines, ""])
+
+
 def render_csv(table: ObservationTable) -> str:
     """CSV with the header ``OBSERVATION_COLUMNS``, which ``kpi import`` reads back unchanged:
-    the cells ``_cell`` writes, each column converted by its own type (an id and a status are
-    never a formula; a year is an int; a value a float, written by ``repr``)."""
-    return _write_cells(
+    the cells ``_cell`` writes (an id and a status are never a formula; a year is an int; a value
+    a float, written by ``repr``), quoted as ``csv.writer`` quotes them."""
+    texts, years, flags = _Fields(_text_cell), _Fields(str), _Fields(_cell)
+    return _csv(
         OBSERVATION_COLUMNS,
         (
-            (
-                row.indicator_id, o.year, repr(o.value), _text_cell(o.source), o.status,
-                "true" if o.series_break else "false", _text_cell(o.url), _text_cell(o.note),
-            )
+            f"{row.indicator_id},{years[o.year]},{o.value!r},{texts[o.source]},{o.status},"
+            f"{flags[o.series_break]},{texts[o.url]},{texts[o.note]}"
             for row in table.rows
             for o in (row.observation,)
         ),
-    )  # fmt: skip
+    )
 
 
 def json_document(table: ObservationTable) -> dict[str, Any]:
@@ -103,15 +116,17 @@ def dataflow_id(project_name: str) -> str:
 def render_sdmx_csv(table: ObservationTable) -> str:
     """SDMX-CSV 1.0 with the header ``SDMX_COLUMNS``: one row per observation, ``BREAK`` as
     ``true``/``false``, ``SOURCE_DETAIL`` the source (and its url in brackets)."""
-    dataflow = f"{SDMX_AGENCY}:{dataflow_id(table.project_name)}({SDMX_VERSION})"
-
-    def rows() -> Iterator[list[Any]]:
-        for row in table.rows:
-            obs = row.observation
-            source = f"{obs.source} ({obs.url})" if obs.url else obs.source
-            yield [
-                dataflow, row.indicator_id, obs.year, obs.value, row.unit, obs.status,
-                obs.series_break, source, obs.note,
-            ]  # fmt: skip
-
-    return _write_csv(SDMX_COLUMNS, rows())
+    dataflow = quoted(
+        _text_cell(f"{SDMX_AGENCY}:{dataflow_id(table.project_name)}({SDMX_VERSION})")
+    )
+    texts, years, flags = _Fields(_text_cell), _Fields(str), _Fields(_cell)
+    return _csv(
+        SDMX_COLUMNS,
+        (
+            f"{dataflow},{row.indicator_id},{years[o.year]},{o.value!r},{texts[row.unit]},"
+            f"{o.status},{flags[o.series_break]},"
+            f"{texts[f'{o.source} ({o.url})' if o.url else o.source]},{texts[o.note]}"
+            for row in table.rows
+            for o in (row.observation,)
+        ),
+    )
