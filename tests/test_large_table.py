@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from kpi.cli import app
 from kpi.i18n import speaking
-from kpi.progress import ProjectAssessment, assess_project
+from kpi.progress import ProjectAssessment, assess_project, by_goal
 from kpi.render import human
 from kpi.render.table import LARGE, STATUS_STYLES, status_table
 from kpi.store import load_project
@@ -144,3 +144,40 @@ def test_a_large_status_table_has_one_aligned_line_per_target(tmp_path: Path) ->
     status_column = {row.index(row.split()[1]) for row in rows}
     assert len(status_column) == 1  # every status starts in the same column
     assert f"{count} targets: 0 achieved, {count - 100} on track" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "terminal",
+    [{"TERM": "xterm"}, {"TERM": "xterm-256color"}, {"COLORTERM": "truecolor"}],
+    ids=["standard", "256", "truecolor"],
+)
+def test_a_large_status_is_painted_as_rich_paints_each_style(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: dict[str, str]
+) -> None:
+    """The large table is written as text with escape codes: read back as Rich reads a colour
+    terminal's output, the title is in italics, the headings in bold, each status label (and only
+    it, not its padding) in its status's style, each note's id dimmed; the words are those
+    written with NO_COLOR."""
+    write_project(tmp_path, LARGE + 1)
+    report = assess_project(load_project(tmp_path), 2026)
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = status_table(report, width=100)
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    for key, value in terminal.items():
+        monkeypatch.setenv(key, value)
+
+    coloured = status_table(report, width=100)
+
+    lines = coloured.splitlines()
+    read = [Text.from_ansi(line) for line in lines]
+    assert "\n".join(line.plain for line in read) + "\n" == plain
+    looks = [[(t.plain[s.start : s.end], _look(s.style)) for s in t.spans] for t in read]
+    assert looks[0] == [("Many, as of 2026", (None, False, False))]
+    assert Style.parse(str(read[0].spans[0].style)).italic
+    assert looks[1] == [(read[1].plain, (None, True, False))]
+    for a, line_looks in zip(by_goal(report).targets, looks[2 : 2 + LARGE + 1], strict=True):
+        assert line_looks == [(human.status_label(a.status), _look(STATUS_STYLES[a.status]))]
+    assert looks[2 + LARGE + 1] == []  # the blank line before the notes
+    notes = [line for line in looks if line and line[0][0].startswith("  target_")]
+    assert notes and all(line == [(line[0][0], (None, False, True))] for line in notes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Literal, NamedTuple, cast
 
 from rich import box
@@ -216,7 +216,7 @@ def status_table(
     console, buffer = _console(width, terminal)
     report = by_goal(report)
     if len(report.targets) > LARGE:
-        _print_large_status(console, report)
+        _write_large_status(buffer, console, report)
     else:  # every column from ``WIDE`` on; else, or where they do not fit whole, the narrow ones
         title = escape(human.project_title(report))
         narrow = _Frame(box.SIMPLE_HEAVY, pad_edge=False, title=title)  # no side borders
@@ -226,7 +226,7 @@ def status_table(
             wide = _Frame(box.HEAVY_HEAD, title=title)
             layouts.insert(0, (_status_columns(report, wide=True), wide, ()))
         console.print(_fitted(console, layouts))
-    _print_notes(console, report, wrap=len(report.targets) <= LARGE)
+        _print_notes(console, report)
     if goals := human.goal_lines(report.goals, report.targets):
         console.print(
             "[bold]"
@@ -241,36 +241,70 @@ def status_table(
     return buffer.getvalue()
 
 
-def _print_large_status(console: Console, report: ProjectAssessment) -> None:
-    """One line per target in aligned columns (id, status, latest, goal, pace), drawn as a
-    single text: Rich's table layout costs seconds for thousands of rows."""
+Paint = tuple[str, str]  # the escape codes before and after a text in one style
+
+
+def paints(console: Console, styles: Iterable[str]) -> dict[str, Paint]:
+    """For each of ``styles``, the escape codes ``console`` writes before and after a text in that
+    style, as Rich prints it there: ``("\\x1b[32m", "\\x1b[0m")`` for ``green`` on a colour
+    terminal, two empty strings without colours (``NO_COLOR``, a file)."""
+    learnt = {}
+    for style in styles:
+        with console.capture() as capture:
+            console.print(Text("x", style=style), end="")
+        before, _x, after = capture.get().partition("x")
+        learnt[style] = (before, after)
+    return learnt
+
+
+def painted(text: str, paint: Paint) -> str:
+    """``text`` between ``paint``'s escape codes (none around an empty text, as Rich writes)."""
+    return f"{paint[0]}{text}{paint[1]}" if text else ""
+
+
+def _write_large_status(buffer: io.StringIO, console: Console, report: ProjectAssessment) -> None:
+    """One line per target in aligned columns (id, status, latest, goal, pace), the title in
+    italics, the headings in bold and each status in its colour, then every target's notes
+    (``_print_notes``' lines): written as text with the escape codes Rich would write
+    (``paints``), as Rich's layout and even its printing of one text cost seconds for thousands
+    of rows; a line longer than the terminal is folded by the terminal."""
     headings = (_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs"))
     rows = [
         (a.target.id, human.status_label(a.status), human.latest_of(a, report.as_of),
          human.goal_text(a.target, a.indicator.unit), human.needs_text(a, False))
         for a in report.targets
     ]  # fmt: skip
-    widths = [max(cell_len(cell) for cell in cells) for cells in zip(headings, *rows, strict=True)]
+    widths = [max(map(cell_len, cells)) for cells in zip(headings, *rows, strict=True)]
+    paint = paints(console, ("italic", "bold", "dim", *STATUS_STYLES.values()))
+    status_paints = {status: paint[style] for status, style in STATUS_STYLES.items()}
 
-    def line(cells: Sequence[str]) -> str:
-        padded = (
+    def line(cells: Sequence[str], status: Paint | None = None) -> str:
+        padded = [
             cell + " " * (width - cell_len(cell)) for cell, width in zip(cells, widths, strict=True)
-        )
+        ]
+        if status is not None:  # the words only, not the padding of their cell
+            label = cells[1]
+            padded[1] = painted(label, status) + padded[1][len(label) :]
         return "  ".join(padded).rstrip()
 
-    text = Text(human.project_title(report) + "\n", style="italic")
-    text.append(line(headings) + "\n", style="bold")
-    for a, row in zip(report.targets, rows, strict=True):
-        status_at = len(text) + widths[0] + 2  # ids are ASCII: characters are cells
-        text.append(line(row) + "\n")
-        text.stylize(STATUS_STYLES[a.status], status_at, status_at + len(row[1]))
-    console.print(text, no_wrap=True, overflow="ignore", crop=False)
+    lines = [painted(human.project_title(report), paint["italic"])]
+    lines.append(painted(line(headings), paint["bold"]))
+    lines.extend(
+        line(row, status_paints[a.status]) for a, row in zip(report.targets, rows, strict=True)
+    )
+    lines.append("")  # a blank line before the notes, as after a table
+    lines.extend(
+        f"{painted(f'  {a.target.id}:', paint['dim'])} {note.message}"
+        for a in report.targets
+        for note in a.notes
+    )
+    lines.append("")
+    buffer.write("\n".join(lines))
 
 
-def _print_notes(console: Console, report: ProjectAssessment, *, wrap: bool) -> None:
-    """Each target's notes, one a line: ``  id: message``, the id dimmed; in one print, and
-    without Rich's wrapping where not ``wrap`` (thousands of targets: the terminal folds a long
-    line itself, as in ``_print_large_status``)."""
+def _print_notes(console: Console, report: ProjectAssessment) -> None:
+    """Each target's notes, one a line: ``  id: message``, the id dimmed; in one print, wrapped to
+    the console."""
     text = Text()
     for a in report.targets:
         for note in a.notes:
@@ -278,10 +312,7 @@ def _print_notes(console: Console, report: ProjectAssessment, *, wrap: bool) -> 
             text.append(f" {note.message}\n")
     if text:
         text.right_crop(1)  # the last newline: print ends the text with its own
-        if wrap:
-            console.print(text)
-        else:
-            console.print(text, no_wrap=True, overflow="ignore", crop=False)
+        console.print(text)
 
 
 def _status_cell(status: Status) -> Text:
