@@ -24,6 +24,7 @@ from typing import Any, NamedTuple, TypeVar
 import rtoml
 from pydantic import ValidationError
 
+from kpi.cache import ObservationCache, open_cache
 from kpi.errors import KpiError, Problem, fail
 from kpi.field_errors import describe
 from kpi.i18n import N_, _, format_number
@@ -259,16 +260,22 @@ FileSource = tuple[Path, Callable[[Path], FileText]]
 (called with that path, which problems name)."""
 
 
-def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
+def read_project(root: Path, *, cached: bool = False) -> tuple[Project | None, list[Problem]]:
     """The project at ``root``, every file read and validated (``None`` when ``targets.toml`` is
     unusable), and every problem found, naming its file (relative to ``root``), line and key.
-    Never raises for bad data; the project carries where each target and observation is written."""
+    Never raises for bad data; the project carries where each target and observation is written.
+    ``cached``: through kpi's cache where it is on (``kpi.cache``), for the commands that only
+    read; a command that writes reads its data afresh."""
     names, folder_problems = _observation_files(root)
     folder, shown = os.path.join(root, OBSERVATIONS_DIR), Path(OBSERVATIONS_DIR)
     # Paths as text to read, one Path per file to show: a large project has thousands of files.
     sources = [(shown / name, partial(read_text, os.path.join(folder, name))) for name in names]
     targets = read_text(root / TARGETS_FILE, Path(TARGETS_FILE))
-    return _read_sources(root, targets, sources, folder_problems)
+    cache = open_cache(root) if cached else None
+    project, problems = _read_sources(root, targets, sources, folder_problems, cache)
+    if cache is not None:
+        cache.save()
+    return project, problems
 
 
 def read_project_from(
@@ -299,10 +306,15 @@ def is_observation_file(name: str) -> bool:
 
 
 def _read_sources(
-    root: Path, targets: FileText, sources: Sequence[FileSource], problems: list[Problem]
+    root: Path,
+    targets: FileText,
+    sources: Sequence[FileSource],
+    problems: list[Problem],
+    cache: ObservationCache | None = None,
 ) -> tuple[Project | None, list[Problem]]:
     """``read_project``'s work on the files' texts: ``targets.toml``'s, then each observation
-    file's (read only when its indicator is defined), after the ``problems`` of finding them."""
+    file's (read only when its indicator is defined), after the ``problems`` of finding them;
+    a file whose text the ``cache`` holds is not parsed nor validated again (``kpi.cache``)."""
     definition, found, target_text, indicators = _read_definition(targets)
     problems = found + problems
     observations: dict[str, tuple[Observation, ...]] = {key: () for key in indicators}
@@ -315,7 +327,11 @@ def _read_sources(
             problems.append(Problem(message.format(id=repr(indicator_id)), display))
             continue
         text = read(display)
-        observations[indicator_id], found, seen = _read_observation_file(text, display, indicator)
+        if cache is None:
+            file_read = _read_observation_file(text, display, indicator)
+        else:
+            file_read = _read_cached_file(text, display, indicator, cache)
+        observations[indicator_id], found, seen = file_read
         # The text is read again if a line is asked for: a large project's texts are megabytes.
         again = partial(_text_again, read, display) if seen else _no_text
         origins[indicator_id] = _Origins(display, again, _YEAR_LINE, int)
@@ -439,9 +455,34 @@ def _valid_indicators(data: Any) -> dict[str, Indicator]:
     return valid
 
 
+ObservationFile = tuple[tuple[Observation, ...], list[Problem], str]
+
+
+def _read_cached_file(
+    text: FileText,
+    display: Path,
+    indicator: LevelIndicator | RateIndicator | None,
+    cache: ObservationCache,
+) -> ObservationFile:
+    """``_read_observation_file``, but the observations of a ``text`` the ``cache`` holds come
+    from it (only the checks that depend on ``indicator`` run again), and those of a file found
+    valid are kept in it."""
+    cached = cache.observations(display.stem, text) if isinstance(text, str) else None
+    if cached is None or isinstance(text, Problem):
+        observations, problems, seen = _read_observation_file(text, display, indicator)
+        if not problems and seen:
+            cache.keep(display.stem, seen, observations)
+        return observations, problems, seen
+    document = _Document(display, text, None)
+    findings = check_observations(enumerate(cached), *_indicator_checks(indicator))
+    return cached, [document.problem(key, message) for key, message in findings], text
+
+
 def _read_observation_file(
-    text: FileText, display: Path, indicator: LevelIndicator | RateIndicator | None
-) -> tuple[tuple[Observation, ...], list[Problem], str]:
+    text: FileText,
+    display: Path,
+    indicator: LevelIndicator | RateIndicator | None,
+) -> ObservationFile:
     """One observation file's ``text``: its observations by year, every problem in it, and the
     text that was read (empty when it could not be: then no line of it is looked for).
     Without ``indicator`` (``targets.toml`` is invalid) the bounds and rate checks are left out."""
@@ -456,9 +497,7 @@ def _read_observation_file(
         problems = _validation_problems(document, error)
         observations = ()
         numbered = _valid_items(document.data)
-    bounds = indicator.bounds if indicator is not None else None
-    is_rate = indicator is not None and kind_of(indicator).values_are_rates
-    findings = check_observations(numbered, bounds, is_rate)
+    findings = check_observations(numbered, *_indicator_checks(indicator))
     problems += [document.problem(key, message) for key, message in findings]
     located = {(problem.line, problem.key) for problem in problems}
     problems += [p for p in _number_problems(document) if (p.line, p.key) not in located]
@@ -466,6 +505,14 @@ def _read_observation_file(
 
 
 _BY_YEAR = attrgetter("year")
+
+
+def _indicator_checks(indicator: LevelIndicator | RateIndicator | None) -> tuple[Any, bool]:
+    """The bounds of ``indicator``'s values and whether they are rates (``check_observations``);
+    none of either without it (``targets.toml`` is invalid)."""
+    if indicator is None:
+        return None, False
+    return indicator.bounds, kind_of(indicator).values_are_rates
 
 
 # TOML reads 44_4 as 444 and 0x10 as 16; kpi takes only plain numbers (kpi.numbers), in files as
@@ -530,9 +577,10 @@ def _valid_items(data: Any) -> list[tuple[int, Observation]]:
     return valid
 
 
-def load_project(root: Path) -> Project:
-    """Read the project at ``root``; raise ``KpiError`` listing every problem if there is any."""
-    project, problems = read_project(root)
+def load_project(root: Path, *, cached: bool = False) -> Project:
+    """Read the project at ``root`` (``cached``: as ``read_project`` says); raise ``KpiError``
+    listing every problem if there is any."""
+    project, problems = read_project(root, cached=cached)
     if problems or project is None:
         raise KpiError(problems, hint=_("fix the files above; `kpi validate` lists every problem"))
     return project

@@ -27,3 +27,14 @@ def no_language_from_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in LANGUAGE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("kpi.cli.language.windows_display_language", lambda: None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def observation_cache_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """kpi's cache of observation files (``kpi.cache``) on, also where ``CI`` is set, so that
+    every test reading a project twice reads it from the cache the second time; kept in a folder
+    of the test session's, never in the developer's own cache folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KPI_CACHE", "on")
+        patch.setenv("KPI_CACHE_DIR", str(tmp_path_factory.mktemp("kpi-cache")))
+        yield

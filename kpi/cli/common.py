@@ -427,11 +427,12 @@ def project_root(ctx: typer.Context, project: Path | None, *, tidy: bool = False
     return root
 
 
-def load(ctx: typer.Context, project: Path | None) -> Project:
-    """The project ``project_root`` finds, loaded and validated."""
+def load(ctx: typer.Context, project: Path | None, *, cached: bool = True) -> Project:
+    """The project ``project_root`` finds, loaded and validated; through kpi's cache unless not
+    ``cached`` (a command that writes data reads it afresh: ``kpi.store.read_project``)."""
     from kpi.store import load_project
 
-    return load_project(project_root(ctx, project))
+    return load_project(project_root(ctx, project), cached=cached)
 
 
 def assess_project(project: Project, as_of: int) -> ProjectAssessment:

@@ -222,7 +222,7 @@ def validate(
     from kpi.validate import Validation
 
     root = project_root(ctx, project, tidy=True)
-    read, problems = read_project(root)
+    read, problems = read_project(root, cached=True)
     validation = Validation(tuple(problems))
     if read is not None and not problems:
         validation = Validation(

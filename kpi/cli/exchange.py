@@ -105,7 +105,7 @@ def import_(
     from kpi.exchange import plan_import
     from kpi.store import Outcome, comment_lines, observations_path, record_observations
 
-    loaded = load(ctx, project)
+    loaded = load(ctx, project, cached=False)  # an import writes: its data is read afresh
     try:
         rows = plan_import(file, loaded, replace=replace, sheet=sheet, encoding=encoding)
         entries = [(row.indicator, row.observation) for row in rows]

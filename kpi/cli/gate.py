@@ -128,7 +128,7 @@ def check(
     root: Path | None = None
     try:
         root = project_root(ctx, project)
-        loaded = load_project(root)
+        loaded = load_project(root, cached=True)
         report = assess(loaded, as_of)
         if not report.targets and not any(m.status is not None for m in report.monitored):
             raise fail(

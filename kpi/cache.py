@@ -1,0 +1,209 @@
+"""What a project's observation files held when kpi last read them and found them valid, so that
+reading the project again parses and validates only the files that changed.
+
+People run ``kpi status`` dozens of times a day on files that rarely change; parsing and
+validating the files is most of what a large project costs (docs/performance.md). Each
+observation file's entry is keyed by a digest of its text: an entry is used only for a file that
+holds exactly the same text again, and the checks that depend on ``targets.toml`` (bounds, rates)
+still run on what it gives (``kpi.store``). The cache is kpi's own, never the project's data:
+
+- one file per project folder, in the user's cache folder (``cache_folder``), never in the
+  project; written atomically, and only entries of files that had no problem at all;
+- a cache that is missing, unreadable, damaged (a digest of the whole is checked) or written by
+  other code (``fingerprint``: kpi's version and validating modules, pydantic-core's version) is
+  left aside and written anew; a cache that cannot be written is no reason to fail;
+- off with ``KPI_CACHE=off``, and by default where ``CI`` is set: a CI runner starts with no
+  cache, and a cache restored there may come from an untrusted run (``KPI_CACHE=on`` turns it on).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import marshal
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kpi.model import Observation, Revision
+
+FORMAT = 1  # of the cache file: raised whenever what an entry holds changes
+_DIGEST_SIZE = 16
+_CODE = ("cache.py", "model.py", "store.py", "text.py", "validate.py")  # what validates a file
+_OFF = {"off", "0", "no", "false"}
+_ON = {"on", "1", "yes", "true"}
+
+Entry = tuple[bytes, tuple[tuple[Any, ...], ...]]  # a file's text digest, its observations' rows
+
+
+def cache_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether kpi keeps the cache: ``KPI_CACHE`` (``on``/``off``) when it is one of those, else
+    only where ``CI`` is not set (a CI runner starts cold and may restore untrusted caches)."""
+    setting = environ.get("KPI_CACHE", "").strip().lower()
+    if setting in _ON | _OFF:
+        return setting in _ON
+    return not environ.get("CI")
+
+
+def cache_folder(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The folder of kpi's caches: ``KPI_CACHE_DIR``, else the user's cache folder
+    (``%LOCALAPPDATA%\\kpi\\Cache`` on Windows, ``~/Library/Caches/kpi`` on macOS,
+    ``$XDG_CACHE_HOME/kpi`` or ``~/.cache/kpi`` elsewhere); ``None`` where there is none."""
+    if chosen := environ.get("KPI_CACHE_DIR"):
+        return Path(chosen)
+    if sys.platform == "win32":
+        local = environ.get("LOCALAPPDATA")
+        return Path(local, "kpi", "Cache") if local else None
+    home = environ.get("HOME")
+    if sys.platform == "darwin":
+        return Path(home, "Library", "Caches", "kpi") if home else None
+    if xdg := environ.get("XDG_CACHE_HOME"):
+        return Path(xdg, "kpi")
+    return Path(home, ".cache", "kpi") if home else None
+
+
+def fingerprint() -> tuple[Any, ...]:
+    """What the entries depend on besides the files: the cache's format, kpi's version, the size
+    and time of each module that validates a file, and pydantic-core's version."""
+    import pydantic_core
+
+    from kpi import __version__
+
+    here = os.path.dirname(__file__)
+    modules = []
+    for name in _CODE:
+        info = os.stat(os.path.join(here, name))
+        modules.append((name, info.st_size, info.st_mtime_ns))
+    return (FORMAT, __version__, pydantic_core.__version__, tuple(modules))
+
+
+def text_digest(text: str) -> bytes:
+    """The digest an entry is keyed by: BLAKE2b of the file's text."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=_DIGEST_SIZE).digest()
+
+
+def _row(observation: Observation, texts: dict[str, str]) -> tuple[Any, ...]:
+    """An observation as plain values (``marshal`` takes no named tuple nor date), each text the
+    one of ``texts`` equal to it: ``marshal`` writes a text used again as a reference to it, and
+    one source is often that of a whole year's figures."""
+    year, value, source, status, series_break, url, note, revisions = observation
+    source = texts.setdefault(source, source)
+    if url is not None:
+        url = texts.setdefault(url, url)
+    revision_rows = tuple((*r[:2], r.replaced.toordinal(), *r[3:]) for r in revisions)
+    return (year, value, source, status, series_break, url, note, revision_rows)
+
+
+_new_tuple = tuple.__new__
+
+
+def _observation(row: tuple[Any, ...]) -> Observation:
+    if not row[-1]:
+        return _new_tuple(Observation, row)
+    revisions = tuple(
+        _new_tuple(Revision, (*r[:2], dt.date.fromordinal(r[2]), *r[3:])) for r in row[-1]
+    )
+    return _new_tuple(Observation, (*row[:-1], revisions))
+
+
+class ObservationCache:
+    """One project's cache file: its entries as read (``open_cache``), given out once each
+    (``observations``), and what this read found (``keep``), which ``save`` writes."""
+
+    def __init__(self, path: Path, code: tuple[Any, ...], entries: dict[str, Entry]) -> None:
+        self.path = path
+        self.code = code
+        self._entries = entries  # those not asked for yet
+        self._kept: dict[str, tuple[bytes, tuple[Observation, ...]]] = {}
+        self._changed = False
+
+    def observations(self, name: str, text: str) -> tuple[Observation, ...] | None:
+        """The observations of the file ``name`` when its entry is for this very ``text`` (then
+        kept for the next read); ``None`` when it must be parsed and validated (``keep``)."""
+        entry = self._entries.pop(name, None)
+        if entry is None:
+            return None
+        digest = text_digest(text)
+        if entry[0] != digest:
+            return None
+        observations = tuple(map(_observation, entry[1]))
+        self._kept[name] = (digest, observations)
+        return observations
+
+    def keep(self, name: str, text: str, observations: tuple[Observation, ...]) -> None:
+        """Remember that the file ``name`` holding ``text`` was valid and gave ``observations``."""
+        self._kept[name] = (text_digest(text), observations)
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the kept entries in place of the file's, atomically, unless they are the file's
+        already (every entry given out, none new); a cache that cannot be written is left as it
+        is (the read it serves went well)."""
+        if not self._changed and not self._entries:
+            return
+        texts: dict[str, str] = {}
+        entries = {
+            name: (digest, tuple([_row(o, texts) for o in observations]))
+            for name, (digest, observations) in self._kept.items()
+        }
+        payload = marshal.dumps((self.code, entries))
+        digest = hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest()
+        with contextlib.suppress(OSError):
+            _write(self.path, digest + payload)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` through a temporary file beside it (no ``fsync``: a cache
+    lost in a crash is rebuilt, and a torn one fails its digest)."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".kpi-cache-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def cache_path(folder: Path, root: Path) -> Path:
+    """The cache file of the project folder ``root`` in ``folder``: named by a digest of the
+    folder's real path, so two projects never share one."""
+    where = os.path.realpath(root).encode("utf-8", "surrogateescape")
+    return folder / f"observations-{hashlib.blake2b(where, digest_size=12).hexdigest()}.bin"
+
+
+def open_cache(root: Path, environ: Mapping[str, str] = os.environ) -> ObservationCache | None:
+    """The cache of the project at ``root`` (with no entry when there is no usable cache file);
+    ``None`` where the cache is off (``cache_enabled``) or there is no cache folder."""
+    folder = cache_folder(environ) if cache_enabled(environ) else None
+    if folder is None:
+        return None
+    path = cache_path(folder, root)
+    code = fingerprint()
+    return ObservationCache(path, code, _entries(path, code))
+
+
+def _entries(path: Path, code: tuple[Any, ...]) -> dict[str, Entry]:
+    """The entries of the cache file ``path`` if it is whole and written by this ``code``."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError:
+        return {}
+    payload = memoryview(data)[_DIGEST_SIZE:]  # not a copy: a large project's is megabytes
+    if hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest() != data[:_DIGEST_SIZE]:
+        return {}
+    try:
+        written_by, entries = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if written_by != code or not isinstance(entries, dict):
+        return {}
+    return entries
