@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from functools import partial
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -309,18 +310,18 @@ def status_from_direction(growth_pct: float, settings: AssessmentSettings) -> St
 def path_between(start: PathPoint, end: PathPoint, compound: bool) -> tuple[PathPoint, ...]:
     """Every year from ``start`` to ``end`` (both included; ``start.year < end.year``):
     geometric when ``compound`` and both values are positive, else a straight line."""
-    span = end.year - start.year
-    geometric = compound and start.value > 0 and end.value > 0
-    points = []
-    for year in range(start.year, end.year):
-        share = (year - start.year) / span
-        if geometric:
-            value = start.value * power(end.value / start.value, share)
-        else:
-            value = start.value + (end.value - start.value) * share
-        points.append(PathPoint(year, value))
-    points.append(end)  # exactly the end, free of rounding
-    return tuple(points)
+    first, span, years = start.year, end.year - start.year, range(start.year, end.year)
+    low, high = start.value, end.value
+    if compound and low > 0 and high > 0:
+        ratio = high / low  # to a power below 1 no positive float overflows (``power``)
+        values = [low * ratio ** ((year - first) / span) for year in years]
+    else:
+        values = [low + (high - low) * ((year - first) / span) for year in years]
+    # Exactly the end, free of rounding; each point made in C (a large project has thousands).
+    return (*map(_new_point, zip(years, values, strict=True)), end)
+
+
+_new_point = partial(tuple.__new__, PathPoint)
 
 
 def stale_after(update_every: int) -> int:
