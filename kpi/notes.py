@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from kpi.i18n import N_, _, format_number, speaking
+from kpi.i18n import N_, _, format_number, language, speaking
 
 # The message of a ``series_break`` note whose ``latest`` parameter is true (one code, two texts).
 _LATEST_BREAK = "series_break/latest"
@@ -74,5 +74,7 @@ class Note(NamedTuple):
 
     def message_in(self, code: str) -> str:
         """The note in language ``code`` (one of ``kpi.i18n.LANGUAGES``)."""
+        if code == language():  # most often: no switching there and back for each note
+            return self.message
         with speaking(code):
             return self.message
