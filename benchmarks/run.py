@@ -7,13 +7,15 @@
 Every time is the median of repeated runs of a whole command in a fresh interpreter
 (hyperfine-style): wall-clock time from ``perf_counter`` and CPU time (user + system, from
 ``os.wait4``) of the child. Commands compared with each other run interleaved, round by round in
-a rotating order, so that a burst of load on the machine hits them alike. A ratio is a ratio of
-medians; a goal's verdict ("met" / "not met") is taken on the CPU ratio, which a machine shared
-with other work disturbs less than the wall clock (issue 14). The Markdown report goes to stdout,
-progress to stderr; it ends with every goal of issue 14 and its verdict. kpi's cache of
-observation files (``kpi.cache``) is on, in a folder of the run's own, and warm after the warm-up
-rounds, as when people run kpi again; the scale and growth sections also time the commands cold
-(``KPI_CACHE=off``), as CI runs them.
+a rotating order, so that a burst of load on the machine hits them alike. A ratio is the median
+of the ratios within each round (``paired_ratio``: the two commands ran seconds apart, so a
+machine whose speed drifts over minutes, as a shared virtual machine's does, moves it far less
+than it moves a ratio of medians); a goal's verdict ("met" / "not met") is taken on the CPU
+ratio, which a machine shared with other work disturbs less than the wall clock (issue 14). The
+Markdown report goes to stdout, progress to stderr; it ends with every goal of issue 14 and its
+verdict. kpi's cache of observation files (``kpi.cache``) is on, in a folder of the run's own,
+and warm after the warm-up rounds, as when people run kpi again; the scale and growth sections
+also time the commands cold (``KPI_CACHE=off``), as CI runs them.
 
 Sections:
 
@@ -197,6 +199,14 @@ def measure(commands: Sequence[Command], runs: int, warmup: int = 2) -> None:
     _log("  " + ", ".join(f"{c.label}: {c.wall_median * 1000:.0f} ms" for c in commands))
 
 
+def paired_ratio(base: Command, other: Command, clock: str = "cpu") -> float:
+    """The median over the rounds of ``measure`` of ``other``'s time over ``base``'s in the same
+    round (``clock``: ``cpu`` or ``wall``)."""
+    ours: list[float] = getattr(base, clock)
+    theirs: list[float] = getattr(other, clock)
+    return statistics.median(b / a for a, b in zip(ours, theirs, strict=True))
+
+
 def has_command(name: str, cwd: Path) -> bool:
     """True when this ``kpi`` has the sub-command ``name``."""
     argv = (*kpi_prefix(), name, "--help")
@@ -291,8 +301,8 @@ def startup(work: Path, runs: int) -> list[str]:
         f"| floor | {_ms(floor.wall_median)} | {_ms(floor.cpu_median)} | 1.00 | 1.00 | | |",
     ]
     for command, goal in commands:
-        wall = command.wall_median / floor.wall_median
-        cpu = command.cpu_median / floor.cpu_median
+        wall = paired_ratio(floor, command, "wall")
+        cpu = paired_ratio(floor, command)
         lines.append(
             f"| `{command.label}` | {_ms(command.wall_median)} | {_ms(command.cpu_median)} "
             f"| {wall:.2f} | {cpu:.2f} | {goal} | {_verdict(cpu, goal)} |"
@@ -398,9 +408,9 @@ def scale(work: Path, runs: int, indicators: int = 1000) -> list[str]:
         many_cold = Command(f"{label} ({indicators:,}, cold)", (*kpi, *args), large, ok, cold=True)
         _log(f"scale: kpi {label}, {runs} interleaved runs")
         measure([one, many, one_cold, many_cold], runs)
-        wall = many.wall_median / one.wall_median
-        cpu = many.cpu_median / one.cpu_median
-        cold = many_cold.cpu_median / one_cold.cpu_median
+        wall = paired_ratio(one, many, "wall")
+        cpu = paired_ratio(one, many)
+        cold = paired_ratio(one_cold, many_cold)
         lines.append(
             f"| `kpi {label}` | {_ms(one.wall_median)} | {_ms(many.wall_median)} "
             f"| {wall:.2f} | {cpu:.2f} | {GOAL_SCALE} | {_verdict(cpu, GOAL_SCALE)} "
