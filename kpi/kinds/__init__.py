@@ -137,7 +137,10 @@ def kind_of(indicator: LevelIndicator | RateIndicator) -> TargetKind[Any, Any, A
 
 def kind_of_target(target: Target) -> TargetKind[Any, Any, Any]:
     """The kind of ``target`` alone, by its model (a target does not carry its ``kind``)."""
-    return next(kind for kind in KINDS.values() if isinstance(target, kind.target_type))
+    kind = _KIND_OF_TARGET_TYPE.get(type(target))  # the formats ask for each of thousands
+    if kind is None:  # a subclass of a kind's model
+        return next(kind for kind in KINDS.values() if isinstance(target, kind.target_type))
+    return kind
 
 
 # Load kpi.progress first (it imports the kinds at its end), so that either may be imported first.
@@ -147,3 +150,4 @@ from kpi.kinds.rate import RATE  # noqa: E402
 
 KINDS: Mapping[str, TargetKind[Any, Any, Any]] = {LEVEL.name: LEVEL, RATE.name: RATE}
 """Every kind, by name (the ``kind`` field of an indicator)."""
+_KIND_OF_TARGET_TYPE = {kind.target_type: kind for kind in KINDS.values()}
