@@ -507,7 +507,9 @@ def _read_observation_file(
 _BY_YEAR = attrgetter("year")
 
 
-def _indicator_checks(indicator: LevelIndicator | RateIndicator | None) -> tuple[Any, bool]:
+def _indicator_checks(
+    indicator: LevelIndicator | RateIndicator | None,
+) -> tuple[Sequence[float] | None, bool]:
     """The bounds of ``indicator``'s values and whether they are rates (``check_observations``);
     none of either without it (``targets.toml`` is invalid)."""
     if indicator is None:
