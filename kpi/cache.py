@@ -10,7 +10,8 @@ still run on what it gives (``kpi.store``). The cache is kpi's own, never the pr
 - one file per project folder, in the user's cache folder (``cache_folder``), never in the
   project; written atomically, and only entries of files that had no problem at all;
 - a cache that is missing, unreadable, damaged (a digest of the whole is checked) or written by
-  other code (``fingerprint``: kpi's version and validating modules, pydantic-core's version) is
+  other code (``fingerprint``: kpi's version and validating modules, the versions of rtoml,
+  Pydantic, pydantic-core and Python) is
   left aside and written anew; a cache that cannot be written is no reason to fail;
 - off with ``KPI_CACHE=off``, and by default where ``CI`` is set: a CI runner starts with no
   cache, and a cache restored there may come from an untrusted run (``KPI_CACHE=on`` turns it on).
@@ -69,8 +70,11 @@ def cache_folder(environ: Mapping[str, str] = os.environ) -> Path | None:
 
 def fingerprint() -> tuple[Any, ...]:
     """What the entries depend on besides the files: the cache's format, kpi's version, the size
-    and time of each module that validates a file, and pydantic-core's version."""
+    and time of each module that validates a file, and the versions of what parses and validates
+    it (rtoml, Pydantic and its core) and of Python (whose ``marshal`` wrote the cache)."""
+    import pydantic
     import pydantic_core
+    import rtoml
 
     from kpi import __version__
 
@@ -79,7 +83,8 @@ def fingerprint() -> tuple[Any, ...]:
     for name in _CODE:
         info = os.stat(os.path.join(here, name))
         modules.append((name, info.st_size, info.st_mtime_ns))
-    return (FORMAT, __version__, pydantic_core.__version__, tuple(modules))
+    versions = (rtoml.__version__, pydantic.VERSION, pydantic_core.__version__, sys.version)
+    return (FORMAT, __version__, versions, tuple(modules))
 
 
 def text_digest(text: str) -> bytes:
