@@ -11,8 +11,8 @@ still run on what it gives (``kpi.store``). The cache is kpi's own, never the pr
   project; written atomically, and only entries of files that had no problem at all;
 - a cache that is missing, unreadable, damaged (a digest of the whole is checked) or written by
   other code (``fingerprint``: kpi's version and validating modules, the versions of rtoml,
-  Pydantic, pydantic-core and Python) is
-  left aside and written anew; a cache that cannot be written is no reason to fail;
+  Pydantic, pydantic-core and Python) is left aside and written anew; a cache that cannot be
+  written is no reason to fail;
 - off with ``KPI_CACHE=off``, and by default where ``CI`` is set: a CI runner starts with no
   cache, and a cache restored there may come from an untrusted run (``KPI_CACHE=on`` turns it on).
 """
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi.model import Observation, Revision
+from kpi.writing import temporary_beside
 
 FORMAT = 2  # of the cache file: raised whenever what an entry holds changes
 _DIGEST_SIZE = 32  # SHA-256
@@ -68,10 +69,11 @@ def cache_folder(environ: Mapping[str, str] = os.environ) -> Path | None:
     return Path(home, ".cache", "kpi") if home else None
 
 
-def fingerprint() -> tuple[Any, ...]:
+def fingerprint() -> tuple[Any, ...] | None:
     """What the entries depend on besides the files: the cache's format, kpi's version, the size
     and time of each module that validates a file, and the versions of what parses and validates
-    it (rtoml, Pydantic and its core) and of Python (whose ``marshal`` wrote the cache)."""
+    it (rtoml, Pydantic and its core) and of Python (whose ``marshal`` wrote the cache); ``None``
+    where a module has no file of its own to look at (an install without sources, a zip)."""
     import pydantic
     import pydantic_core
     import rtoml
@@ -81,7 +83,10 @@ def fingerprint() -> tuple[Any, ...]:
     here = os.path.dirname(__file__)
     modules = []
     for name in _CODE:
-        info = os.stat(os.path.join(here, name))
+        try:
+            info = os.stat(os.path.join(here, name))
+        except OSError:
+            return None
         modules.append((name, info.st_size, info.st_mtime_ns))
     versions = (rtoml.__version__, pydantic.VERSION, pydantic_core.__version__, sys.version)
     return (FORMAT, __version__, versions, tuple(modules))
@@ -169,14 +174,13 @@ class ObservationCache:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file beside it (no ``fsync``: a cache
-    lost in a crash is rebuilt, and a torn one fails its digest)."""
-    import tempfile
-
+    """Replace ``path`` with ``data`` through a temporary file beside it (``temporary_beside``; no
+    ``fsync`` and no retry as ``kpi.writing`` does for data: a cache lost in a crash is rebuilt,
+    a torn one fails its digest, and one held open elsewhere is written another time)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".kpi-cache-", dir=path.parent)
+    temporary = temporary_beside(path)
     try:
-        with os.fdopen(descriptor, "wb") as file:
+        with open(temporary, "xb") as file:
             file.write(data)
         os.replace(temporary, path)
     except BaseException:
@@ -194,12 +198,13 @@ def cache_path(folder: Path, root: Path) -> Path:
 
 def open_cache(root: Path, environ: Mapping[str, str] = os.environ) -> ObservationCache | None:
     """The cache of the project at ``root`` (with no entry when there is no usable cache file);
-    ``None`` where the cache is off (``cache_enabled``) or there is no cache folder."""
+    ``None`` where the cache is off (``cache_enabled``), there is no cache folder, or no
+    ``fingerprint`` of the code."""
     folder = cache_folder(environ) if cache_enabled(environ) else None
-    if folder is None:
+    code = fingerprint() if folder is not None else None
+    if folder is None or code is None:
         return None
     path = cache_path(folder, root)
-    code = fingerprint()
     return ObservationCache(path, code, _entries(path, code))
 
 

@@ -307,3 +307,15 @@ def test_a_replace_refused_as_windows_refuses_it_leaves_no_temporary_file(
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     assert list(folder.iterdir()) == []  # the temporary file removed
+
+
+def test_an_install_without_module_sources_reads_without_the_cache(
+    root: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a validating module has no file to look at (an install of bytecode only, a zip), the
+    code has no fingerprint: the cache is off, and the project is read as without it."""
+    monkeypatch.setattr(cache, "_CODE", (*cache._CODE, "not-installed.py"))
+
+    assert cache.fingerprint() is None
+    assert load_project(root, cached=True).observations == load_project(root).observations
+    assert not folder.exists()
