@@ -330,7 +330,7 @@ def _read_sources(
         if cache is None:
             file_read = _read_observation_file(text, display, indicator)
         else:
-            file_read = _read_cached_file(text, display, indicator, cache)
+            file_read = _read_cached_file(text, display, indicator, cache, indicator_id)
         observations[indicator_id], found, seen = file_read
         # The text is read again if a line is asked for: a large project's texts are megabytes.
         again = partial(_text_again, read, display) if seen else _no_text
@@ -463,19 +463,19 @@ def _read_cached_file(
     display: Path,
     indicator: LevelIndicator | RateIndicator | None,
     cache: ObservationCache,
+    name: str,
 ) -> ObservationFile:
-    """``_read_observation_file``, but the observations of a ``text`` the ``cache`` holds come
-    from it (only the checks that depend on ``indicator`` run again), and those of a file found
-    valid are kept in it."""
-    cached = cache.observations(display.stem, text) if isinstance(text, str) else None
-    if cached is None or isinstance(text, Problem):
-        observations, problems, seen = _read_observation_file(text, display, indicator)
-        if not problems and seen:
-            cache.keep(display.stem, seen, observations)
-        return observations, problems, seen
-    document = _Document(display, text, None)
-    findings = check_observations(enumerate(cached), *_indicator_checks(indicator))
-    return cached, [document.problem(key, message) for key, message in findings], text
+    """``_read_observation_file``, but the observations of a ``text`` the ``cache`` holds (as the
+    file ``name``) come from it, only the checks that depend on ``indicator`` run again; those of
+    a file found valid are kept in it."""
+    if isinstance(text, str) and (cached := cache.observations(name, text)) is not None:
+        document = _Document(display, text, None)
+        findings = check_observations(enumerate(cached), *_indicator_checks(indicator))
+        return cached, [document.problem(key, message) for key, message in findings], text
+    observations, problems, seen = _read_observation_file(text, display, indicator)
+    if not problems and seen:
+        cache.keep(name, seen, observations)
+    return observations, problems, seen
 
 
 def _read_observation_file(
