@@ -216,7 +216,7 @@ def status_table(
     console, buffer = _console(width, terminal)
     report = by_goal(report)
     if len(report.targets) > LARGE:
-        _write_large_status(buffer, console, report)
+        _write_large_status(console, report)
     else:  # every column from ``WIDE`` on; else, or where they do not fit whole, the narrow ones
         title = escape(human.project_title(report))
         narrow = _Frame(box.SIMPLE_HEAVY, pad_edge=False, title=title)  # no side borders
@@ -262,12 +262,12 @@ def painted(text: str, paint: Paint) -> str:
     return f"{paint[0]}{text}{paint[1]}" if text else ""
 
 
-def _write_large_status(buffer: io.StringIO, console: Console, report: ProjectAssessment) -> None:
+def _write_large_status(console: Console, report: ProjectAssessment) -> None:
     """One line per target in aligned columns (id, status, latest, goal, pace), the title in
     italics, the headings in bold and each status in its colour, then every target's notes
     (``_print_notes``' lines): written as text with the escape codes Rich would write
-    (``paints``), as Rich's layout and even its printing of one text cost seconds for thousands
-    of rows; a line longer than the terminal is folded by the terminal."""
+    (``paints``) into the console's file, as Rich's layout and even its printing of one text cost
+    seconds for thousands of rows; a line longer than the terminal is folded by the terminal."""
     headings = (_("Target"), _("Status"), _("Latest"), _("Goal"), _("Needs"))
     rows = [
         (a.target.id, human.status_label(a.status), human.latest_of(a, report.as_of),
@@ -299,7 +299,7 @@ def _write_large_status(buffer: io.StringIO, console: Console, report: ProjectAs
         for note in a.notes
     )
     lines.append("")
-    buffer.write("\n".join(lines))
+    console.file.write("\n".join(lines))
 
 
 def _print_notes(console: Console, report: ProjectAssessment) -> None:
